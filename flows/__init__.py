@@ -1,0 +1,1 @@
+"""Prefect flows: wiring only. Every task wraps one call into `pipeline`."""

@@ -1,0 +1,82 @@
+"""The nightly flow: ingest every configured source, then summarise.
+
+Later stages (enrich, embed, sentiment, themes, analytics, reports) join this flow as they land;
+each is one task around one `pipeline.jobs` call.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from pipeline import jobs
+from pipeline.config import Config, load_config
+from pipeline.errors import WarehouseLockedError
+from pipeline.schemas import SOURCES
+
+
+def _retry_on_io(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry only when the warehouse was busy or the disk failed, never on bad input."""
+    try:
+        state.result()
+    except (WarehouseLockedError, OSError):
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(cache_policy=NO_CACHE)
+def load_settings(config_path: str | None) -> Config:
+    return load_config(Path(config_path) if config_path else None)
+
+
+@task(cache_policy=NO_CACHE)
+def find_files(cfg: Config, source: str, override: list[str] | None) -> list[Path]:
+    return jobs.source_files(cfg, source, override)
+
+
+@task(
+    cache_policy=NO_CACHE,
+    retries=3,
+    retry_delay_seconds=[2, 10, 30],
+    retry_condition_fn=_retry_on_io,
+)
+def ingest_source(cfg: Config, source: str, paths: list[Path]) -> dict[str, Any]:
+    report = jobs.ingest_files(paths, source=source, cfg=cfg).as_dict()
+    get_run_logger().info(
+        "%s: %d files, %d accepted, %d rejected, %d duplicates",
+        source,
+        len(report["files"]),
+        report["accepted"],
+        report["rejected"],
+        report["duplicates"],
+    )
+    return report
+
+
+@task(cache_policy=NO_CACHE)
+def summarise(cfg: Config) -> dict[str, Any]:
+    return jobs.warehouse_status(cfg)
+
+
+@flow(name="verbatim-nightly")
+def nightly(
+    config_path: str | None = None, sources: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
+    """Ingest new files of every source, then report counts and NPS.
+
+    Args:
+        config_path: TOML configuration (default: ./verbatim.toml if present, else defaults).
+        sources: Files or patterns per source, instead of the configured ones.
+    """
+    cfg = load_settings(config_path)
+    overrides = sources or {}
+    ingest = {}
+    for source in SOURCES:
+        paths = find_files(cfg, source, overrides.get(source) if sources else None)
+        ingest[source] = ingest_source(cfg, source, paths)
+    return {"ingest": ingest, "status": summarise(cfg)}

@@ -1,0 +1,315 @@
+"""The `verbatim` command: parses arguments, calls the library or a flow, prints with Rich.
+
+Exit status: 0 success (a file with some bad rows is still a success: they are in `rejects`),
+2 a file or the configuration cannot be used (nothing was written), 75 the warehouse is busy.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from pipeline import __version__
+from pipeline.config import Config, load_config
+from pipeline.errors import (
+    ConfigError,
+    InputFileError,
+    VerbatimError,
+    WarehouseLockedError,
+)
+
+app = typer.Typer(
+    name="verbatim",
+    help="Mine open-text customer feedback and explain why customers are detractors or promoters.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+EXIT_UNUSABLE_INPUT = 2
+EXIT_BUSY = 75
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", "-c", help="TOML configuration (default: ./verbatim.toml if present)."
+    ),
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print one JSON object instead of tables.")
+]
+
+
+class Source(StrEnum):
+    """Feedback channels."""
+
+    survey = "survey"
+    chat = "chat"
+    social = "social"
+
+
+@contextmanager
+def _handled() -> Iterator[None]:
+    """Turn library errors into one clear message and an exit status."""
+    try:
+        yield
+    except (InputFileError, ConfigError) as e:
+        err.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_UNUSABLE_INPUT) from e
+    except WarehouseLockedError as e:
+        err.print(f"[bold red]busy:[/] {e}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BUSY) from e
+    except VerbatimError as e:
+        err.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_UNUSABLE_INPUT) from e
+
+
+def _config(path: Path | None) -> Config:
+    with _handled():
+        return load_config(path)
+
+
+def _print_json(payload: Any) -> None:
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str, indent=2) + "\n")
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"verbatim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log progress details to stderr.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Verbatim: self-hosted feedback analytics. Data never leaves this machine."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    if verbose:
+        for noisy in ("httpx", "httpcore", "prefect", "numba", "urllib3"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _ingest_table(report: dict[str, Any]) -> Table:
+    table = Table(title="Ingest", title_justify="left")
+    for name in ("file", "rows", "accepted", "rejected", "duplicates"):
+        table.add_column(name, justify="left" if name == "file" else "right")
+    for item in report["files"]:
+        table.add_row(
+            item["path"],
+            f"{item['rows']:,}",
+            f"{item['accepted']:,}",
+            f"{item['rejected']:,}",
+            f"{item['duplicates']:,}",
+        )
+    return table
+
+
+def print_ingest(report: dict[str, Any]) -> None:
+    """Print an ingest report: the table, the balance per file, and notes."""
+    out.print(_ingest_table(report))
+    for item in report["files"]:
+        out.print(
+            f"{item['path']}: {item['accepted']:,} accepted + {item['rejected']:,} rejected + "
+            f"{item['duplicates']:,} duplicates = {item['rows']:,} rows read",
+            highlight=False,
+        )
+        for note in item["notes"]:
+            out.print(f"  [dim]note:[/] {note}", highlight=False)
+    if report["rejected"]:
+        out.print(
+            f"[yellow]{report['rejected']:,} rows were refused[/]; see them with "
+            "`verbatim export rejects --out rejects.csv`"
+        )
+
+
+@app.command()
+def ingest(
+    source: Annotated[Source, typer.Argument(help="Which channel the files come from.")],
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to ingest.")],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Ingest survey exports, chat transcripts or social mentions into the warehouse."""
+    from pipeline.jobs import expand_paths, ingest_files
+
+    cfg = _config(config)
+    files = expand_paths(paths)
+    if not files:
+        err.print("[bold red]error:[/] no files to ingest in the given paths")
+        raise typer.Exit(EXIT_UNUSABLE_INPUT)
+    with (
+        _handled(),
+        Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed:,.0f} rows"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=as_json or not err.is_terminal,
+        ) as progress,
+    ):
+        task = progress.add_task("reading", total=None)
+
+        def on_file(path: Path, size: int) -> None:
+            progress.update(task, description=f"{source.value}: {path.name}", completed=0)
+
+        report = ingest_files(
+            files,
+            source=source.value,
+            cfg=cfg,
+            on_file=on_file,
+            on_progress=lambda rows: progress.advance(task, rows),
+        ).as_dict()
+    if as_json:
+        _print_json(report)
+    else:
+        print_ingest(report)
+
+
+def _estimate_text(estimate: dict[str, Any], unit: str = "") -> str:
+    if estimate["value"] is None:
+        return "no answers yet"
+    margin = estimate["margin"]
+    plus = f" ± {margin:.1f}" if margin is not None else ""
+    return f"{estimate['value']:+.1f}{unit}{plus} (n = {estimate['n']:,})"
+
+
+@app.command()
+def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Show records per source, the last batches and overall NPS with its margin of error."""
+    from pipeline.jobs import warehouse_status
+
+    cfg = _config(config)
+    with _handled():
+        report = warehouse_status(cfg)
+    if as_json:
+        _print_json(report)
+        return
+    out.print(f"[bold]Warehouse[/] {report['warehouse']}", highlight=False)
+    if not report["records"]:
+        out.print("No records yet: try `verbatim demo` or `verbatim ingest survey FILE`.")
+        return
+    counts = Table(title="Records", title_justify="left")
+    counts.add_column("source")
+    counts.add_column("records", justify="right")
+    for source_name, n in report["records"].items():
+        counts.add_row(source_name, f"{n:,}")
+    out.print(counts)
+    out.print(f"NPS  {_estimate_text(report['nps'])}", highlight=False)
+    csat_text = _estimate_text(report["csat"], "%").lstrip("+")
+    out.print(f"CSAT {csat_text}", highlight=False)
+    out.print(f"Rejected rows: {report['rejects']:,}")
+    batches = Table(title="Last batches", title_justify="left")
+    names = ("finished_at", "source", "file", "rows", "accepted", "rejected", "duplicates")
+    for name in names:
+        batches.add_column(name)
+    for row in report["batches"]:
+        batches.add_row(*(str(row[name]) for name in names))
+    out.print(batches)
+
+
+@app.command()
+def export(
+    table: Annotated[str, typer.Argument(help="Warehouse table, e.g. records or rejects.")],
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="Target .csv or .parquet file.")],
+    config: ConfigOption = None,
+) -> None:
+    """Export any warehouse table to CSV or Parquet (chosen by the file's extension)."""
+    from pipeline.warehouse import Warehouse
+
+    cfg = _config(config)
+    with _handled(), Warehouse(cfg.warehouse.path, read_only=True) as warehouse:
+        rows = warehouse.export_table(table, out_file)
+    out.print(f"Wrote {rows:,} rows of {table} to {out_file}", highlight=False)
+
+
+@app.command()
+def run(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Run the nightly flow once (every stage that exists) with Prefect's local API."""
+    cfg_path = config
+    _config(cfg_path)
+    from flows.nightly import nightly
+
+    with _handled():
+        summary = nightly(config_path=str(cfg_path) if cfg_path else None)
+    if as_json:
+        _print_json(summary)
+    else:
+        _print_run(summary)
+
+
+def _print_run(summary: dict[str, Any]) -> None:
+    for source_name, report in summary["ingest"].items():
+        if report["files"]:
+            out.print(f"[bold]{source_name}[/]")
+            print_ingest(report)
+    out.print(f"NPS  {_estimate_text(summary['status']['nps'])}", highlight=False)
+    out.print(f"Warehouse: {summary['status']['warehouse']}", highlight=False)
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Where the generated demo files are written.")
+    ] = Path("data/demo"),
+    seed: Annotated[int, typer.Option(help="Random seed of the generator.")] = 7,
+    config: ConfigOption = None,
+) -> None:
+    """Generate the multi-channel demo data set and run everything on it."""
+    from pipeline.demo import generate_demo, write_demo
+
+    cfg = _config(config)
+    with err.status("Generating demo data (survey, chat, social)…"):
+        paths = write_demo(generate_demo(seed=seed), out_dir)
+    out.print(f"Demo data written to {out_dir}/ (truth file: {paths.truth})", highlight=False)
+    from flows.nightly import nightly
+
+    sources = {
+        "survey": [str(paths.survey)],
+        "chat": [str(paths.chat)],
+        "social": [str(paths.social)],
+    }
+    with _handled(), err.status("Running the nightly flow on the demo data…"):
+        summary = nightly(config_path=str(config) if config else None, sources=sources)
+    _print_run(summary)
+    out.print("\n[bold]Results[/]")
+    out.print(f"  warehouse   {cfg.warehouse.path}", highlight=False)
+    out.print(f"  demo inputs {out_dir}", highlight=False)
+    out.print(f"  truth       {paths.truth}", highlight=False)
+    out.print("Next: `verbatim status`, or `verbatim export records --out records.parquet`.")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

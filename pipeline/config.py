@@ -1,0 +1,202 @@
+"""The whole configuration as one frozen, validated model. Defaults live here and nowhere else.
+
+A configuration file is TOML (``verbatim.toml``). Every key is optional; an unknown key or a
+value of the wrong type fails at load with the file, the dotted key and what was expected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+import zoneinfo
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from pipeline.errors import ConfigError
+
+DEFAULT_CONFIG_NAME = "verbatim.toml"
+ScoreType = Literal["nps", "csat", "ces", "none"]
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SurveyColumns(_Frozen):
+    """Which source column holds which field of a survey answer; ``None`` means auto-detect."""
+
+    id: str | None = None
+    customer_id: str | None = None
+    created_at: str | None = None
+    score: str | None = None
+    text: str | None = None
+    score_type: ScoreType | None = Field(
+        default=None, description="Scale of the score column; None detects it from the header."
+    )
+    segments: dict[str, str] = Field(
+        default_factory=dict,
+        description="Segment name (lower-case identifier) -> source column header.",
+    )
+
+    @field_validator("segments")
+    @classmethod
+    def _segment_names_are_identifiers(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if not _IDENTIFIER.match(name):
+                raise ValueError(
+                    f"segment name '{name}' must be lower-case letters, digits and underscores"
+                )
+        return value
+
+
+class ChatFields(_Frozen):
+    """Key names in chat transcripts; ``None`` means auto-detect among common names."""
+
+    id: str | None = None
+    customer_id: str | None = None
+    started_at: str | None = None
+    csat: str | None = None
+    messages: str | None = None
+
+
+class SocialColumns(_Frozen):
+    """Which source column holds which field of a social mention; ``None`` means auto-detect."""
+
+    id: str | None = None
+    platform: str | None = None
+    author: str | None = None
+    text: str | None = None
+    created_at: str | None = None
+    in_reply_to: str | None = None
+    is_retweet: str | None = None
+
+
+class ScoreRanges(_Frozen):
+    """Valid (inclusive) range of each score scale."""
+
+    nps: tuple[int, int] = (0, 10)
+    csat: tuple[int, int] = (1, 5)
+    ces: tuple[int, int] = (1, 7)
+
+
+class IngestConfig(_Frozen):
+    """How input files are read."""
+
+    chunk_rows: int = Field(default=20_000, ge=100, description="Rows read and written at once.")
+    timezone: str = Field(
+        default="UTC", description="IANA zone of timestamps that carry no offset."
+    )
+    dayfirst: bool = Field(default=True, description="Read 01/02/2026 as 1 February.")
+    max_text_chars: int = Field(
+        default=100_000, ge=1_000, description="Longer comments are rejected, not truncated."
+    )
+    keep_raw_text: bool = True
+    survey: SurveyColumns = SurveyColumns()
+    chat: ChatFields = ChatFields()
+    social: SocialColumns = SocialColumns()
+    score_ranges: ScoreRanges = ScoreRanges()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(f"'{value}' is not an IANA time zone such as Europe/Oslo") from e
+        return value
+
+
+class SourcesConfig(_Frozen):
+    """Where `verbatim run` looks for new files, per channel (glob patterns)."""
+
+    survey: list[str] = ["data/inbox/survey/*"]
+    chat: list[str] = ["data/inbox/chat/*"]
+    social: list[str] = ["data/inbox/social/*"]
+
+
+class WarehouseConfig(_Frozen):
+    """Where the embedded DuckDB warehouse lives."""
+
+    path: Path = Path("data/warehouse.duckdb")
+
+
+class MetricsConfig(_Frozen):
+    """Score metrics."""
+
+    confidence: float = Field(default=0.95, gt=0.5, lt=1.0)
+    min_n: int = Field(default=30, ge=1, description="Segments with fewer answers are flagged.")
+
+
+class Config(_Frozen):
+    """The complete Verbatim configuration."""
+
+    warehouse: WarehouseConfig = WarehouseConfig()
+    ingest: IngestConfig = IngestConfig()
+    sources: SourcesConfig = SourcesConfig()
+    metrics: MetricsConfig = MetricsConfig()
+
+    def fingerprint(self) -> str:
+        """Return a short stable hash of the resolved configuration."""
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:12]
+
+
+def _error_key(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def config_from_dict(values: dict[str, object], *, path: Path | None = None) -> Config:
+    """Validate a configuration given as nested dicts.
+
+    Args:
+        values: Parsed TOML (or equivalent) content.
+        path: File the values came from, for error messages.
+
+    Returns:
+        The validated, frozen configuration.
+
+    Raises:
+        ConfigError: On the first invalid or unknown key.
+    """
+    try:
+        return Config.model_validate(values)
+    except ValidationError as e:
+        first = e.errors()[0]
+        key = _error_key(first["loc"])
+        if first["type"] == "extra_forbidden":
+            problem = "unknown key; check the spelling against `verbatim init`'s starter file"
+        else:
+            problem = f"{first['msg']} (got {first.get('input')!r})"
+        raise ConfigError(path, key, problem) from e
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Load the configuration.
+
+    Args:
+        path: A TOML file. Without one, ``verbatim.toml`` in the current directory is used
+            when present, and the built-in defaults otherwise.
+
+    Returns:
+        The validated configuration.
+
+    Raises:
+        ConfigError: When the file is missing, is not TOML, or holds an invalid key.
+    """
+    if path is None:
+        candidate = Path(DEFAULT_CONFIG_NAME)
+        if not candidate.is_file():
+            return Config()
+        path = candidate
+    if not path.is_file():
+        raise ConfigError(path, "", "file not found; pass an existing file to --config")
+    try:
+        values = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(path, "", f"not valid TOML: {e}") from e
+    return config_from_dict(values, path=path)

@@ -1,0 +1,88 @@
+"""Exception types. Every message says what went wrong and what to do about it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class VerbatimError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+
+class ConfigError(VerbatimError):
+    """The configuration file is missing, unreadable or invalid.
+
+    Args:
+        path: The configuration file (None for defaults given in code).
+        key: Dotted key that is wrong, or "" for the whole file.
+        problem: What is wrong and what was expected.
+    """
+
+    def __init__(self, path: Path | None, key: str, problem: str) -> None:
+        self.path = path
+        self.key = key
+        self.problem = problem
+        where = str(path) if path else "configuration"
+        if key:
+            where = f"{where}: key '{key}'"
+        super().__init__(f"{where}: {problem}")
+
+
+class InputFileError(VerbatimError):
+    """An input file cannot be read at all; nothing from it is written.
+
+    Args:
+        path: The input file.
+        problem: What is wrong with it.
+        hint: What the user can do about it.
+        line: Line (or row, or item) where the problem was found, if any.
+        field: Column or key involved, if any.
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        problem: str,
+        *,
+        hint: str = "",
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.problem = problem
+        self.hint = hint
+        self.line = line
+        self.field = field
+        where = str(path)
+        if line is not None:
+            where = f"{where}, line {line}"
+        if field:
+            where = f"{where}, field '{field}'"
+        message = f"{where}: {problem}"
+        if hint:
+            message = f"{message}. {hint}"
+        super().__init__(message)
+
+
+class WarehouseError(VerbatimError):
+    """The warehouse cannot be opened, read or written."""
+
+
+class WarehouseLockedError(WarehouseError):
+    """Another process holds the warehouse open for writing."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(
+            f"{path}: the warehouse is in use by another Verbatim process (an ingest or a run). "
+            "Wait for it to finish and try again; nothing was written."
+        )
+
+
+class UnknownTableError(WarehouseError):
+    """A table name that the warehouse does not hold."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        self.name = name
+        tables = ", ".join(sorted(known)) or "(none yet)"
+        super().__init__(f"no warehouse table named '{name}'. Tables: {tables}")

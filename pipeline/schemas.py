@@ -1,0 +1,180 @@
+"""Every warehouse table's columns and types, and the contracts checked where data enters.
+
+Column names are defined here once; other modules refer to them through these constants.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import pandas as pd
+import pandera.pandas as pa
+
+# --- column names -------------------------------------------------------------------------
+RECORD_ID: Final = "record_id"
+SOURCE: Final = "source"
+SOURCE_ID: Final = "source_id"
+CUSTOMER_ID: Final = "customer_id"
+CREATED_AT: Final = "created_at"
+SCORE: Final = "score"
+SCORE_TYPE: Final = "score_type"
+NPS_CATEGORY: Final = "nps_category"
+TEXT: Final = "text"
+EXTRA: Final = "extra"
+SOURCE_FILE: Final = "source_file"
+SOURCE_LINE: Final = "source_line"
+BATCH_ID: Final = "batch_id"
+INGESTED_AT: Final = "ingested_at"
+
+SOURCES: Final = ("survey", "chat", "social")
+SCORE_TYPES: Final = ("nps", "csat", "ces", "none")
+NPS_CATEGORIES: Final = ("promoter", "passive", "detractor")
+
+#: Segment columns every warehouse has; a configuration may add more.
+SEGMENT_COLUMNS: Final = ("team", "department", "product", "country", "channel", "region", "store")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A warehouse table: its name, its columns with DuckDB types, and its meaning."""
+
+    name: str
+    columns: dict[str, str]
+    description: str
+
+    def ddl(self, extra_columns: tuple[str, ...] = ()) -> str:
+        """Return the CREATE TABLE statement (extra columns are VARCHAR)."""
+        parts = [f'"{name}" {kind}' for name, kind in self.columns.items()]
+        parts += [f'"{name}" VARCHAR' for name in extra_columns if name not in self.columns]
+        return f'CREATE TABLE IF NOT EXISTS "{self.name}" ({", ".join(parts)})'
+
+
+RECORDS = Table(
+    "records",
+    {
+        RECORD_ID: "VARCHAR NOT NULL",
+        SOURCE: "VARCHAR NOT NULL",
+        SOURCE_ID: "VARCHAR NOT NULL",
+        CUSTOMER_ID: "VARCHAR",
+        CREATED_AT: "TIMESTAMPTZ NOT NULL",
+        SCORE: "DOUBLE",
+        SCORE_TYPE: "VARCHAR NOT NULL",
+        NPS_CATEGORY: "VARCHAR",
+        TEXT: "VARCHAR NOT NULL",
+        **{name: "VARCHAR" for name in SEGMENT_COLUMNS},
+        EXTRA: "VARCHAR",
+        SOURCE_FILE: "VARCHAR NOT NULL",
+        SOURCE_LINE: "BIGINT",
+        BATCH_ID: "VARCHAR NOT NULL",
+        INGESTED_AT: "TIMESTAMPTZ NOT NULL",
+    },
+    "One row per piece of feedback (survey answer, chat conversation, social mention).",
+)
+
+REJECTS = Table(
+    "rejects",
+    {
+        BATCH_ID: "VARCHAR NOT NULL",
+        SOURCE: "VARCHAR NOT NULL",
+        "file": "VARCHAR NOT NULL",
+        "line": "BIGINT",
+        "field": "VARCHAR",
+        "reason": "VARCHAR NOT NULL",
+        "raw": "VARCHAR",
+        "rejected_at": "TIMESTAMPTZ NOT NULL",
+    },
+    "Rows refused at ingest, with file, line, field, reason and the raw row.",
+)
+
+BATCHES = Table(
+    "batches",
+    {
+        BATCH_ID: "VARCHAR NOT NULL",
+        SOURCE: "VARCHAR NOT NULL",
+        "file": "VARCHAR NOT NULL",
+        "file_hash": "VARCHAR NOT NULL",
+        "file_bytes": "BIGINT NOT NULL",
+        "format": "VARCHAR NOT NULL",
+        "rows": "BIGINT NOT NULL",
+        "accepted": "BIGINT NOT NULL",
+        "rejected": "BIGINT NOT NULL",
+        "duplicates": "BIGINT NOT NULL",
+        "started_at": "TIMESTAMPTZ NOT NULL",
+        "finished_at": "TIMESTAMPTZ NOT NULL",
+        "config_hash": "VARCHAR NOT NULL",
+    },
+    "One row per ingested file; a file whose hash is here is not ingested again.",
+)
+
+CHAT_MESSAGES = Table(
+    "chat_messages",
+    {
+        RECORD_ID: "VARCHAR NOT NULL",
+        "turn": "INTEGER NOT NULL",
+        "role": "VARCHAR NOT NULL",
+        "text": "VARCHAR NOT NULL",
+        "sent_at": "TIMESTAMPTZ",
+        BATCH_ID: "VARCHAR NOT NULL",
+    },
+    "Every turn of every chat conversation (customer, agent and bot), in order.",
+)
+
+MENTIONS = Table(
+    "mentions",
+    {
+        RECORD_ID: "VARCHAR NOT NULL",
+        "platform": "VARCHAR",
+        "author": "VARCHAR",
+        "in_reply_to": "VARCHAR",
+        "is_reply": "BOOLEAN NOT NULL",
+        "is_retweet": "BOOLEAN NOT NULL",
+        "likes": "BIGINT",
+        "shares": "BIGINT",
+        BATCH_ID: "VARCHAR NOT NULL",
+    },
+    "Social-mention details: platform, author handle, reply and retweet markers, metrics.",
+)
+
+TABLES: Final = {
+    table.name: table for table in (RECORDS, REJECTS, BATCHES, CHAT_MESSAGES, MENTIONS)
+}
+#: Tables keyed by record_id that are written together with `records`.
+RECORD_DETAIL_TABLES: Final = (CHAT_MESSAGES.name, MENTIONS.name)
+
+# --- contracts checked where frames enter the warehouse ------------------------------------
+_utc = pd.DatetimeTZDtype(unit="us", tz="UTC")
+
+records_contract = pa.DataFrameSchema(
+    {
+        RECORD_ID: pa.Column(str, nullable=False),
+        SOURCE: pa.Column(str, pa.Check.isin(SOURCES)),
+        SOURCE_ID: pa.Column(str, nullable=False),
+        CUSTOMER_ID: pa.Column(str, nullable=True),
+        CREATED_AT: pa.Column(_utc, nullable=False),
+        SCORE: pa.Column(float, nullable=True),
+        SCORE_TYPE: pa.Column(str, pa.Check.isin(SCORE_TYPES)),
+        NPS_CATEGORY: pa.Column(str, pa.Check.isin(NPS_CATEGORIES), nullable=True),
+        TEXT: pa.Column(str, nullable=False),
+        BATCH_ID: pa.Column(str, nullable=False),
+        INGESTED_AT: pa.Column(_utc, nullable=False),
+    },
+    strict=False,
+    coerce=False,
+)
+
+rejects_contract = pa.DataFrameSchema(
+    {
+        "file": pa.Column(str),
+        "line": pa.Column("Int64", nullable=True),
+        "field": pa.Column(str, nullable=True),
+        "reason": pa.Column(str),
+        "raw": pa.Column(str, nullable=True),
+    },
+    strict=False,
+)
+
+
+def empty_frame(table: Table) -> pd.DataFrame:
+    """Return an empty frame with a table's columns (object dtype)."""
+    return pd.DataFrame({name: pd.Series(dtype="object") for name in table.columns})

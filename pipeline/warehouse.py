@@ -1,0 +1,334 @@
+"""The only module that talks to DuckDB: schema, transactions, idempotent writes, reads, exports.
+
+A file is written in one transaction: its records, rejects, detail rows and its `batches` row
+commit together or not at all, so a process killed mid-file leaves the warehouse as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from pipeline.errors import UnknownTableError, WarehouseError, WarehouseLockedError
+from pipeline.ingest.base import IngestChunk
+from pipeline.schemas import (
+    BATCHES,
+    RECORD_DETAIL_TABLES,
+    RECORD_ID,
+    RECORDS,
+    REJECTS,
+    TABLES,
+    records_contract,
+    rejects_contract,
+)
+
+logger = logging.getLogger(__name__)
+
+EXPORT_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+
+
+@dataclass(frozen=True)
+class BatchMeta:
+    """What is known about a file before it is written."""
+
+    batch_id: str
+    source: str
+    file: str
+    file_hash: str
+    file_bytes: int
+    format: str
+    started_at: dt.datetime
+    config_hash: str
+
+
+@dataclass(frozen=True)
+class BatchCounts:
+    """Outcome of writing one file: accepted + rejected + duplicates == rows."""
+
+    rows: int
+    accepted: int
+    rejected: int
+    duplicates: int
+
+
+class Warehouse:
+    """A DuckDB warehouse file. Use as a context manager.
+
+    Args:
+        path: The DuckDB file (created with its folder when missing, unless read-only).
+        read_only: Open without taking the write lock.
+    """
+
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        self.path = path
+        self.read_only = read_only
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    def __enter__(self) -> Warehouse:
+        self.open()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def open(self) -> None:
+        """Connect; create the file and the tables when writable."""
+        if not self.read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        elif not self.path.exists():
+            raise WarehouseError(
+                f"{self.path}: no warehouse yet. Ingest some data first (verbatim ingest or "
+                "verbatim demo)"
+            )
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=self.read_only)
+        except duckdb.IOException as e:
+            if "lock" in str(e).lower():
+                raise WarehouseLockedError(self.path) from e
+            raise WarehouseError(f"{self.path}: cannot open the warehouse ({e})") from e
+        except duckdb.Error as e:
+            raise WarehouseError(
+                f"{self.path}: not a readable DuckDB warehouse ({e}). Move it aside and "
+                "ingest again"
+            ) from e
+        if not self.read_only:
+            self.ensure_schema()
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The open connection."""
+        if self._con is None:
+            raise WarehouseError("the warehouse is not open; use `with Warehouse(path) as wh:`")
+        return self._con
+
+    # --- schema ---------------------------------------------------------------------------
+
+    def ensure_schema(self, extra_segments: Iterable[str] = ()) -> None:
+        """Create missing tables, and segment columns the configuration adds to `records`."""
+        for table in TABLES.values():
+            self.con.execute(table.ddl())
+        existing = set(self.columns(RECORDS.name))
+        for name in extra_segments:
+            if name not in existing:
+                self.con.execute(f'ALTER TABLE "{RECORDS.name}" ADD COLUMN "{name}" VARCHAR')
+
+    def table_names(self) -> list[str]:
+        """Every table in the warehouse."""
+        rows = self.con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+            "ORDER BY table_name"
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def columns(self, table: str) -> list[str]:
+        """Column names of a table, in order."""
+        rows = self.con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' "
+            "AND table_name = ? ORDER BY ordinal_position",
+            [table],
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def _require_table(self, name: str) -> None:
+        known = self.table_names()
+        if name not in known:
+            raise UnknownTableError(name, known)
+
+    # --- writes ---------------------------------------------------------------------------
+
+    def find_batch(self, source: str, file_hash: str) -> dict[str, Any] | None:
+        """The committed batch of a file with this content, if any."""
+        cursor = self.con.execute(
+            f'SELECT * FROM "{BATCHES.name}" WHERE source = ? AND file_hash = ? '
+            "ORDER BY started_at LIMIT 1",
+            [source, file_hash],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        names = [column[0] for column in cursor.description]
+        return dict(zip(names, row, strict=True))
+
+    def write_batch(
+        self,
+        meta: BatchMeta,
+        chunks: Iterable[IngestChunk],
+        *,
+        on_chunk: Callable[[int], None] | None = None,
+    ) -> BatchCounts:
+        """Write one file's chunks in a single transaction.
+
+        Records whose `record_id` is already in the warehouse, or earlier in the same file, are
+        counted as duplicates and not written; their detail rows are dropped with them.
+
+        Args:
+            meta: The batch.
+            chunks: Validated chunks (consumed lazily, inside the transaction).
+            on_chunk: Called with the rows read after each chunk (progress).
+
+        Returns:
+            The counts.
+
+        Raises:
+            Exception: Whatever reading a chunk raised; the transaction is rolled back first.
+        """
+        rows = accepted = rejected = duplicates = 0
+        con = self.con
+        con.begin()
+        try:
+            for number, chunk in enumerate(chunks, start=1):
+                written = self._write_chunk(meta, chunk)
+                rows += chunk.rows_read
+                accepted += written
+                rejected += len(chunk.rejects)
+                duplicates += len(chunk.records) - written
+                logger.debug("%s: chunk %d written (%d rows so far)", meta.file, number, rows)
+                if on_chunk is not None:
+                    on_chunk(chunk.rows_read)
+            finished = dt.datetime.now(dt.UTC)
+            batch_row = pd.DataFrame(
+                [
+                    {
+                        "batch_id": meta.batch_id,
+                        "source": meta.source,
+                        "file": meta.file,
+                        "file_hash": meta.file_hash,
+                        "file_bytes": meta.file_bytes,
+                        "format": meta.format,
+                        "rows": rows,
+                        "accepted": accepted,
+                        "rejected": rejected,
+                        "duplicates": duplicates,
+                        "started_at": meta.started_at,
+                        "finished_at": finished,
+                        "config_hash": meta.config_hash,
+                    }
+                ]
+            )
+            self._insert(BATCHES.name, batch_row)
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        return BatchCounts(rows=rows, accepted=accepted, rejected=rejected, duplicates=duplicates)
+
+    def _write_chunk(self, meta: BatchMeta, chunk: IngestChunk) -> int:
+        records = chunk.records
+        if len(chunk.rejects):
+            rejects = rejects_contract.validate(chunk.rejects).assign(
+                batch_id=meta.batch_id, source=meta.source, rejected_at=meta.started_at
+            )
+            self._insert(REJECTS.name, rejects)
+        if records.empty:
+            return 0
+        records = records_contract.validate(records)
+        records = records[~records[RECORD_ID].duplicated()]
+        self.con.register("_incoming_ids", records[[RECORD_ID]])
+        try:
+            seen = self.con.execute(
+                f'SELECT r.{RECORD_ID} FROM "{RECORDS.name}" r SEMI JOIN _incoming_ids i '
+                f"USING ({RECORD_ID})"
+            ).fetchall()
+        finally:
+            self.con.unregister("_incoming_ids")
+        if seen:
+            known = {row[0] for row in seen}
+            records = records[~records[RECORD_ID].isin(known)]
+        if records.empty:
+            return 0
+        self._insert(RECORDS.name, records)
+        new_ids = set(records[RECORD_ID])
+        for table in RECORD_DETAIL_TABLES:
+            details = chunk.details.get(table)
+            if details is not None and len(details):
+                self._insert(table, details[details[RECORD_ID].isin(new_ids)])
+        return len(records)
+
+    def _insert(self, table: str, frame: pd.DataFrame) -> None:
+        if frame.empty:
+            return
+        self.con.register("_incoming", frame)
+        try:
+            self.con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM _incoming')
+        except duckdb.Error as e:
+            raise WarehouseError(f"writing to table {table} failed: {e}") from e
+        finally:
+            self.con.unregister("_incoming")
+
+    # --- reads ----------------------------------------------------------------------------
+
+    def read_table(
+        self, name: str, *, where: str = "", params: list[Any] | None = None
+    ) -> pd.DataFrame:
+        """A whole table (or the rows matching a fixed condition) as a frame."""
+        self._require_table(name)
+        query = f'SELECT * FROM "{name}"' + (f" WHERE {where}" if where else "")
+        return self.con.execute(query, params or []).df()
+
+    def count_rows(self, name: str) -> int:
+        """Rows in a table (0 when the table does not exist)."""
+        if name not in self.table_names():
+            return 0
+        row = self.con.execute(f'SELECT count(*) FROM "{name}"').fetchone()
+        return int(row[0]) if row else 0
+
+    def records_by_source(self) -> dict[str, int]:
+        """Record count per source."""
+        rows = self.con.execute(
+            f'SELECT source, count(*) FROM "{RECORDS.name}" GROUP BY source ORDER BY source'
+        ).fetchall()
+        return {source: int(n) for source, n in rows}
+
+    def scores(self, score_type: str) -> pd.Series:
+        """Every non-missing score of one scale (float64)."""
+        values = self.con.execute(
+            f'SELECT score FROM "{RECORDS.name}" WHERE score_type = ? AND score IS NOT NULL',
+            [score_type],
+        ).df()["score"]
+        return values.astype("float64")
+
+    def last_batches(self, limit: int = 10) -> pd.DataFrame:
+        """The most recent batches, newest first."""
+        return self.con.execute(
+            f"SELECT batch_id, source, file, rows, accepted, rejected, duplicates, finished_at "
+            f'FROM "{BATCHES.name}" ORDER BY finished_at DESC LIMIT ?',
+            [limit],
+        ).df()
+
+    def export_table(self, name: str, out: Path) -> int:
+        """Write a table to CSV or Parquet (by the file's extension); return the row count.
+
+        Raises:
+            UnknownTableError: For a table the warehouse does not hold.
+            WarehouseError: For an unsupported extension.
+        """
+        self._require_table(name)
+        fmt = EXPORT_FORMATS.get(out.suffix.lower())
+        if fmt is None:
+            raise WarehouseError(
+                f"{out}: unsupported export format '{out.suffix}'; use .csv or .parquet"
+            )
+        out.parent.mkdir(parents=True, exist_ok=True)
+        options = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT parquet"
+        target = str(out).replace("'", "''")
+        self.con.execute(f"COPY \"{name}\" TO '{target}' ({options})")
+        return self.count_rows(name)
