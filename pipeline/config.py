@@ -123,6 +123,11 @@ class WarehouseConfig(_Frozen):
     """Where the embedded DuckDB warehouse lives."""
 
     path: Path = Path("data/warehouse.duckdb")
+    memory_limit: str = Field(
+        default="1GB",
+        pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        description="DuckDB's memory cap; beyond it DuckDB spills to disk.",
+    )
 
 
 class MetricsConfig(_Frozen):

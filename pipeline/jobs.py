@@ -129,7 +129,7 @@ def ingest_files(
     plans = [plan_file(path, source=source, cfg=cfg.ingest) for path in paths]
     reports: list[FileReport] = []
     extra_segments = [name for name in cfg.ingest.survey.segments if name not in SEGMENT_COLUMNS]
-    with Warehouse(cfg.warehouse.path) as warehouse:
+    with Warehouse(cfg.warehouse.path, memory_limit=cfg.warehouse.memory_limit) as warehouse:
         warehouse.ensure_schema(extra_segments)
         for plan in plans:
             info = plan.info

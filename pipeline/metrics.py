@@ -127,7 +127,9 @@ def csat(
     z = _z(confidence)
     centre = (share + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    low, high = max(centre - half, 0.0), min(centre + half, 1.0)
+    # clamp: at a share of 0 or 1 rounding can put the bound a hair past the estimate
+    low = min(max(centre - half, 0.0), share)
+    high = max(min(centre + half, 1.0), share)
     return Estimate(
         value=100.0 * share,
         margin=100.0 * (high - low) / 2,

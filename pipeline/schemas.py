@@ -43,11 +43,10 @@ class Table:
     columns: dict[str, str]
     description: str
 
-    def ddl(self, extra_columns: tuple[str, ...] = ()) -> str:
-        """Return the CREATE TABLE statement (extra columns are VARCHAR)."""
+    def ddl(self, *, schema: str = "main") -> str:
+        """Return the CREATE TABLE statement."""
         parts = [f'"{name}" {kind}' for name, kind in self.columns.items()]
-        parts += [f'"{name}" VARCHAR' for name in extra_columns if name not in self.columns]
-        return f'CREATE TABLE IF NOT EXISTS "{self.name}" ({", ".join(parts)})'
+        return f'CREATE TABLE IF NOT EXISTS {schema}."{self.name}" ({", ".join(parts)})'
 
 
 RECORDS = Table(

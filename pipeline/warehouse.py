@@ -33,6 +33,9 @@ from pipeline.schemas import (
 logger = logging.getLogger(__name__)
 
 EXPORT_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+STAGING = "staging"
+#: Tables a batch writes; each has a twin in the staging schema.
+_STAGED = (RECORDS.name, REJECTS.name, *RECORD_DETAIL_TABLES)
 
 
 @dataclass(frozen=True)
@@ -65,11 +68,13 @@ class Warehouse:
     Args:
         path: The DuckDB file (created with its folder when missing, unless read-only).
         read_only: Open without taking the write lock.
+        memory_limit: DuckDB's memory cap (e.g. "1GB"); past it DuckDB spills to disk.
     """
 
-    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False, memory_limit: str = "1GB") -> None:
         self.path = path
         self.read_only = read_only
+        self.memory_limit = memory_limit
         self._con: duckdb.DuckDBPyConnection | None = None
 
     def __enter__(self) -> Warehouse:
@@ -94,7 +99,11 @@ class Warehouse:
                 "verbatim demo)"
             )
         try:
-            self._con = duckdb.connect(str(self.path), read_only=self.read_only)
+            self._con = duckdb.connect(
+                str(self.path),
+                read_only=self.read_only,
+                config={"memory_limit": self.memory_limit},
+            )
         except duckdb.IOException as e:
             if "lock" in str(e).lower():
                 raise WarehouseLockedError(self.path) from e
@@ -124,12 +133,18 @@ class Warehouse:
 
     def ensure_schema(self, extra_segments: Iterable[str] = ()) -> None:
         """Create missing tables, and segment columns the configuration adds to `records`."""
+        self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {STAGING}")
         for table in TABLES.values():
             self.con.execute(table.ddl())
-        existing = set(self.columns(RECORDS.name))
-        for name in extra_segments:
-            if name not in existing:
-                self.con.execute(f'ALTER TABLE "{RECORDS.name}" ADD COLUMN "{name}" VARCHAR')
+            if table.name in _STAGED:
+                self.con.execute(table.ddl(schema=STAGING))
+        for schema in ("main", STAGING):
+            existing = set(self.columns(RECORDS.name, schema=schema))
+            for name in extra_segments:
+                if name not in existing:
+                    self.con.execute(
+                        f'ALTER TABLE {schema}."{RECORDS.name}" ADD COLUMN "{name}" VARCHAR'
+                    )
 
     def table_names(self) -> list[str]:
         """Every table in the warehouse."""
@@ -139,12 +154,12 @@ class Warehouse:
         ).fetchall()
         return [row[0] for row in rows]
 
-    def columns(self, table: str) -> list[str]:
+    def columns(self, table: str, *, schema: str = "main") -> list[str]:
         """Column names of a table, in order."""
         rows = self.con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' "
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? "
             "AND table_name = ? ORDER BY ordinal_position",
-            [table],
+            [schema, table],
         ).fetchall()
         return [row[0] for row in rows]
 
@@ -175,28 +190,32 @@ class Warehouse:
         *,
         on_chunk: Callable[[int], None] | None = None,
     ) -> BatchCounts:
-        """Write one file's chunks in a single transaction.
+        """Write one file so that it lands whole or not at all.
+
+        Chunks go first to staging tables (schema ``staging``), committed chunk by chunk so that
+        memory stays flat however large the file; one final transaction then moves the whole
+        batch into the real tables together with its `batches` row. A process killed before
+        that commit leaves only staging rows, which the next write clears.
 
         Records whose `record_id` is already in the warehouse, or earlier in the same file, are
         counted as duplicates and not written; their detail rows are dropped with them.
 
         Args:
             meta: The batch.
-            chunks: Validated chunks (consumed lazily, inside the transaction).
+            chunks: Validated chunks (consumed lazily).
             on_chunk: Called with the rows read after each chunk (progress).
 
         Returns:
             The counts.
 
         Raises:
-            Exception: Whatever reading a chunk raised; the transaction is rolled back first.
+            Exception: Whatever reading a chunk raised; nothing of the batch is kept.
         """
         rows = accepted = rejected = duplicates = 0
-        con = self.con
-        con.begin()
+        self._clear_staging()
         try:
             for number, chunk in enumerate(chunks, start=1):
-                written = self._write_chunk(meta, chunk)
+                written = self._stage_chunk(meta, chunk)
                 rows += chunk.rows_read
                 accepted += written
                 rejected += len(chunk.rejects)
@@ -204,71 +223,104 @@ class Warehouse:
                 logger.debug("%s: chunk %d written (%d rows so far)", meta.file, number, rows)
                 if on_chunk is not None:
                     on_chunk(chunk.rows_read)
-            finished = dt.datetime.now(dt.UTC)
-            batch_row = pd.DataFrame(
-                [
-                    {
-                        "batch_id": meta.batch_id,
-                        "source": meta.source,
-                        "file": meta.file,
-                        "file_hash": meta.file_hash,
-                        "file_bytes": meta.file_bytes,
-                        "format": meta.format,
-                        "rows": rows,
-                        "accepted": accepted,
-                        "rejected": rejected,
-                        "duplicates": duplicates,
-                        "started_at": meta.started_at,
-                        "finished_at": finished,
-                        "config_hash": meta.config_hash,
-                    }
-                ]
-            )
+        except BaseException:
+            self._clear_staging()
+            raise
+        counts = BatchCounts(
+            rows=rows, accepted=accepted, rejected=rejected, duplicates=duplicates
+        )
+        self._publish(meta, counts)
+        return counts
+
+    def _clear_staging(self) -> None:
+        for table in _STAGED:
+            self.con.execute(f'DELETE FROM {STAGING}."{table}"')
+
+    def _publish(self, meta: BatchMeta, counts: BatchCounts) -> None:
+        batch_row = pd.DataFrame(
+            [
+                {
+                    "batch_id": meta.batch_id,
+                    "source": meta.source,
+                    "file": meta.file,
+                    "file_hash": meta.file_hash,
+                    "file_bytes": meta.file_bytes,
+                    "format": meta.format,
+                    "rows": counts.rows,
+                    "accepted": counts.accepted,
+                    "rejected": counts.rejected,
+                    "duplicates": counts.duplicates,
+                    "started_at": meta.started_at,
+                    "finished_at": dt.datetime.now(dt.UTC),
+                    "config_hash": meta.config_hash,
+                }
+            ]
+        )
+        con = self.con
+        con.begin()
+        try:
+            for table in _STAGED:
+                con.execute(
+                    f'INSERT INTO main."{table}" BY NAME SELECT * FROM {STAGING}."{table}"'
+                )
+                con.execute(f'DELETE FROM {STAGING}."{table}"')
             self._insert(BATCHES.name, batch_row)
             con.commit()
         except BaseException:
             con.rollback()
             raise
-        return BatchCounts(rows=rows, accepted=accepted, rejected=rejected, duplicates=duplicates)
 
-    def _write_chunk(self, meta: BatchMeta, chunk: IngestChunk) -> int:
+    def _stage_chunk(self, meta: BatchMeta, chunk: IngestChunk) -> int:
+        """Stage one chunk (committed on its own); return the number of new records."""
         records = chunk.records
-        if len(chunk.rejects):
-            rejects = rejects_contract.validate(chunk.rejects).assign(
+        rejects = chunk.rejects
+        if len(rejects):
+            rejects = rejects_contract.validate(rejects).assign(
                 batch_id=meta.batch_id, source=meta.source, rejected_at=meta.started_at
             )
-            self._insert(REJECTS.name, rejects)
-        if records.empty:
-            return 0
-        records = records_contract.validate(records)
-        records = records[~records[RECORD_ID].duplicated()]
-        self.con.register("_incoming_ids", records[[RECORD_ID]])
+        if not records.empty:
+            records = records_contract.validate(_with_string_dtype(records))
+            records = records[~records[RECORD_ID].duplicated()]
+            known = self._known_ids(records[RECORD_ID])
+            if known:
+                records = records[~records[RECORD_ID].isin(known)]
+        con = self.con
+        con.begin()
         try:
-            seen = self.con.execute(
-                f'SELECT r.{RECORD_ID} FROM "{RECORDS.name}" r SEMI JOIN _incoming_ids i '
+            self._insert(REJECTS.name, rejects, schema=STAGING)
+            self._insert(RECORDS.name, records, schema=STAGING)
+            new_ids = set(records[RECORD_ID]) if not records.empty else set()
+            for table in RECORD_DETAIL_TABLES:
+                details = chunk.details.get(table)
+                if details is not None and len(details) and new_ids:
+                    kept = details[details[RECORD_ID].isin(new_ids)]
+                    self._insert(table, kept, schema=STAGING)
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        return len(records)
+
+    def _known_ids(self, ids: pd.Series) -> set[str]:
+        """Those of ``ids`` already in `records` or staged earlier in this batch."""
+        self.con.register("_incoming_ids", ids.to_frame())
+        try:
+            rows = self.con.execute(
+                f'SELECT {RECORD_ID} FROM main."{RECORDS.name}" SEMI JOIN _incoming_ids '
+                f"USING ({RECORD_ID}) UNION ALL "
+                f'SELECT {RECORD_ID} FROM {STAGING}."{RECORDS.name}" SEMI JOIN _incoming_ids '
                 f"USING ({RECORD_ID})"
             ).fetchall()
         finally:
             self.con.unregister("_incoming_ids")
-        if seen:
-            known = {row[0] for row in seen}
-            records = records[~records[RECORD_ID].isin(known)]
-        if records.empty:
-            return 0
-        self._insert(RECORDS.name, records)
-        new_ids = set(records[RECORD_ID])
-        for table in RECORD_DETAIL_TABLES:
-            details = chunk.details.get(table)
-            if details is not None and len(details):
-                self._insert(table, details[details[RECORD_ID].isin(new_ids)])
-        return len(records)
+        return {row[0] for row in rows}
 
-    def _insert(self, table: str, frame: pd.DataFrame) -> None:
+    def _insert(self, table: str, frame: pd.DataFrame, *, schema: str = "main") -> None:
         if frame.empty:
             return
         self.con.register("_incoming", frame)
         try:
-            self.con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM _incoming')
+            self.con.execute(f'INSERT INTO {schema}."{table}" BY NAME SELECT * FROM _incoming')
         except duckdb.Error as e:
             raise WarehouseError(f"writing to table {table} failed: {e}") from e
         finally:
@@ -332,3 +384,9 @@ class Warehouse:
         target = str(out).replace("'", "''")
         self.con.execute(f"COPY \"{name}\" TO '{target}' ({options})")
         return self.count_rows(name)
+
+
+def _with_string_dtype(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as pandas' string dtype: checked in O(1) and handed to DuckDB as Arrow."""
+    text_columns = [name for name in frame.columns if frame[name].dtype == object]
+    return frame.astype(dict.fromkeys(text_columns, "str"))

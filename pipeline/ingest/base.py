@@ -99,7 +99,11 @@ def plan_table(
     header, chunks = open_table(info, chunk_rows=_SAMPLE_ROWS)
     if info.is_empty:
         return info, [], ColumnMap(fields={}, segments={})
-    sample = next(chunks, RawChunk(pd.DataFrame(columns=header))).rows
+    first = next(chunks, None)
+    if first is None and not header:
+        # no header and no rows (a JSON "[]", an empty sheet): nothing to read, like an empty file
+        return info, [], ColumnMap(fields={}, segments={})
+    sample = (first or RawChunk(pd.DataFrame(columns=header))).rows
     columns = resolve_columns(
         header,
         sample,
@@ -111,7 +115,7 @@ def plan_table(
     )
     missing = [name for name in required if not columns.fields.get(name)]
     if missing:
-        wanted = " and ".join(f"a {name.replace('_', ' ')} column" for name in missing)
+        wanted = " and no ".join(f"{name.replace('_', ' ')} column" for name in missing)
         raise InputFileError(
             info.path,
             f"no {wanted} found among the columns {', '.join(header) or '(none)'}",
@@ -137,14 +141,17 @@ def column_or_none(rows: pd.DataFrame, column: str | None) -> pd.Series:
     return pd.Series(None, index=rows.index, dtype="object")
 
 
-def source_ids(rows: pd.DataFrame, columns: ColumnMap, *, content: list[pd.Series]) -> pd.Series:
-    """The source's own id per row; a content hash where the file gives none."""
-    given = optional_text(column_or_none(rows, columns.fields.get("id")))
-    missing = given.isna()
-    if missing.any():
-        given = given.copy()
-        given[missing] = content_ids([part[missing] for part in content])
-    return given.astype("object")
+def given_ids(rows: pd.DataFrame, columns: ColumnMap) -> pd.Series:
+    """The source's own id per row (None where the file gives none)."""
+    return optional_text(column_or_none(rows, columns.fields.get("id")))
+
+
+def fill_ids(ids: pd.Series, content: list[pd.Series]) -> pd.Series:
+    """Fill missing ids with a hash of the row's content (only called when some are missing)."""
+    missing = ids.isna()
+    filled = ids.astype("object").copy()
+    filled[missing] = content_ids([part[missing] for part in content])
+    return filled
 
 
 def timestamps(

@@ -150,6 +150,8 @@ def plan_chat(path: Path, *, cfg: IngestConfig) -> SourcePlan:
             f"chat transcripts must be JSON or JSON Lines, not {info.format.upper()}",
             hint="Export one conversation per line as JSON Lines (.jsonl)",
         )
+    # parse now so that a broken JSON document is refused before anything is written
+    next(iter_json_objects(info), None)
     return SourcePlan(source=SOURCE, info=info, score_type="csat")
 
 
@@ -333,7 +335,14 @@ def _chunk(
     records[SOURCE_LINE] = good["line"].astype("int64")
     records[BATCH_ID] = batch_id
     records[INGESTED_AT] = pd.Timestamp(ingested_at).tz_convert("UTC").as_unit("us")
-    messages = _messages([turns[i] for i in good.index], list(rids), cfg=cfg, batch_id=batch_id)
+    # a conversation repeated in the chunk keeps the turns of its first copy, like its record
+    first = ~rids.duplicated()
+    messages = _messages(
+        [turns[i] for i in good.index[first.to_numpy()]],
+        list(rids[first]),
+        cfg=cfg,
+        batch_id=batch_id,
+    )
     rejects = pd.DataFrame(
         {
             "file": str(plan.info.path),

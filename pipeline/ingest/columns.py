@@ -179,14 +179,14 @@ def _best(
     names: Names,
     taken: set[str],
     *,
-    accept: Callable[[str], bool] | None = None,
+    accept: Callable[[str, int], bool] | None = None,
 ) -> str | None:
     ranked = []
     for position, column in enumerate(header):
         if column in taken:
             continue
         strength = match_strength(column, names)
-        if strength and (accept is None or accept(column)):
+        if strength and (accept is None or accept(column, strength)):
             ranked.append((strength, -position, column))
     return max(ranked)[2] if ranked else None
 
@@ -235,15 +235,21 @@ def resolve_columns(
     taken |= set(segments.values())
 
     def share(column: str, measure: Callable[[pd.Series], float]) -> float:
-        return measure(sample[column]) if column in sample.columns else 0.0
+        if column not in sample.columns:
+            return 0.0
+        # a header-only file has no values to judge by: the header names decide
+        return measure(sample[column]) if len(sample) else 1.0
 
-    accept = {
-        "score": lambda c: share(c, numeric_share) >= 0.8,
-        "created_at": lambda c: share(c, date_share) >= 0.8,
-        "id": _is_id,
-        "customer_id": lambda c: True,
-        "likes": lambda c: share(c, numeric_share) >= 0.8,
-        "shares": lambda c: share(c, numeric_share) >= 0.8,
+    # A header that names the field outright (strength >= 2) needs less proof from the values
+    # than one that merely contains a telling word: "date" with a few bad dates is still the
+    # date column (its bad rows are rejected with reasons), "NPS Group" full of words is not
+    # the score.
+    accept: dict[str, Callable[[str, int], bool]] = {
+        "score": lambda c, strength: share(c, numeric_share) >= (0.5 if strength >= 2 else 0.8),
+        "created_at": lambda c, strength: strength >= 2 or share(c, date_share) >= 0.8,
+        "id": lambda c, strength: _is_id(c),
+        "likes": lambda c, strength: share(c, numeric_share) >= 0.8,
+        "shares": lambda c, strength: share(c, numeric_share) >= 0.8,
     }
     for field_name in fields:
         if field_name in found or field_name == "text":

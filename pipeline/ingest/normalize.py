@@ -40,10 +40,9 @@ _EARLIEST = pd.Timestamp("1990-01-01", tz="UTC")
 
 
 def _strip(values: pd.Series) -> pd.Series:
-    """Strip whitespace; empty strings become missing. Works on object or string columns."""
-    stripped = values.astype("object").where(values.notna(), None)
-    stripped = stripped.map(lambda value: value.strip() if isinstance(value, str) else value)
-    return stripped.where(stripped.map(lambda value: isinstance(value, str) and value != ""), None)
+    """Strip whitespace; empty strings become missing. Returns pandas' string dtype."""
+    text = values.astype("str").str.strip()
+    return text.where(text != "")
 
 
 def parse_datetimes(
@@ -64,7 +63,9 @@ def parse_datetimes(
     text = _strip(values)
     parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
     present = text.notna()
-    has_offset = present & text.map(lambda v: isinstance(v, str) and bool(_ISO_OFFSET.search(v)))
+    has_offset = present & _as_str(text).str.contains(_ISO_OFFSET.pattern, case=False).fillna(
+        False
+    ).astype(bool)
     if has_offset.any():
         aware = pd.to_datetime(text[has_offset], format="ISO8601", utc=True, errors="coerce")
         parsed[has_offset] = aware.dt.as_unit("us")
@@ -72,7 +73,7 @@ def parse_datetimes(
     if naive_mask.any():
         naive = pd.Series(pd.NaT, index=text[naive_mask].index, dtype="datetime64[us]")
         remaining = text[naive_mask]
-        formats: Sequence[str] = ("ISO8601", *_date_formats(dayfirst=dayfirst))
+        formats = _likely_first(remaining, ("ISO8601", *_date_formats(dayfirst=dayfirst)))
         for fmt in formats:
             if remaining.empty:
                 break
@@ -100,6 +101,16 @@ def parse_datetimes(
     )
     parsed[implausible] = pd.NaT
     return parsed, reasons
+
+
+def _likely_first(text: pd.Series, formats: Sequence[str]) -> list[str]:
+    """Order formats by how many of the first values they parse (one export, one format)."""
+    sample = text.head(50)
+    hits = {
+        fmt: int(pd.to_datetime(sample, format=fmt, errors="coerce").notna().sum())
+        for fmt in formats
+    }
+    return sorted(formats, key=lambda fmt: -hits[fmt])
 
 
 def _date_formats(*, dayfirst: bool) -> tuple[str, ...]:
@@ -134,7 +145,7 @@ def parse_scores(
         (scores as float64 with NaN where missing or bad, reason per row or None).
     """
     text = _strip(values)
-    numbers = text.map(_leading_number)
+    numbers = _leading_numbers(text)
     scores = pd.to_numeric(numbers, errors="coerce").astype("float64")
     reasons = pd.Series(None, index=values.index, dtype="object")
     present = text.notna()
@@ -152,11 +163,15 @@ def parse_scores(
     return scores, reasons
 
 
-def _leading_number(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return None
-    match = _SCORE_PATTERN.match(value)
-    return match.group(1).replace(",", ".") if match else None
+def _as_str(text: pd.Series) -> pd.Series:
+    """The same values as pandas' string dtype (vectorised string methods)."""
+    return text.astype("str")
+
+
+def _leading_numbers(text: pd.Series) -> pd.Series:
+    """The number a score cell starts with ("10 - Extremely likely" -> "10"), else missing."""
+    found = _as_str(text).str.extract(_SCORE_PATTERN, expand=False)
+    return found.str.replace(",", ".", regex=False)
 
 
 def numeric_share(values: pd.Series) -> float:
@@ -164,7 +179,7 @@ def numeric_share(values: pd.Series) -> float:
     text = _strip(values).dropna()
     if text.empty:
         return 0.0
-    return float(text.map(_leading_number).notna().mean())
+    return float(_leading_numbers(text).notna().mean())
 
 
 def nps_categories(scores: pd.Series) -> pd.Series:
@@ -240,24 +255,11 @@ def raw_json(rows: pd.DataFrame) -> pd.Series:
 
 def extra_json(rows: pd.DataFrame, columns: list[str]) -> pd.Series:
     """Unmapped source columns per row as a JSON object (None when there are none)."""
-    if not columns:
+    if not columns or rows.empty:
         return pd.Series(None, index=rows.index, dtype="object")
-    values = rows[columns].astype("object")
-    return pd.Series(
-        [
-            json.dumps(
-                {
-                    name: value
-                    for name, value in zip(columns, row, strict=True)
-                    if value is not None
-                },
-                ensure_ascii=False,
-            )
-            for row in values.itertuples(index=False, name=None)
-        ],
-        index=rows.index,
-        dtype="object",
-    )
+    lines = rows[columns].to_json(orient="records", lines=True, force_ascii=False)
+    # split on "\n" only: splitlines() also breaks at U+2028 / U+0085, which JSON leaves as is
+    return pd.Series(lines.rstrip("\n").split("\n"), index=rows.index, dtype="object")
 
 
 def rejects_frame(

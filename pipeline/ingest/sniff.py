@@ -265,11 +265,9 @@ def unique_header(names: list[str]) -> list[str]:
 
 
 def _rows_frame(header: list[str], rows: list[list[Any]], lines: list[int]) -> pd.DataFrame:
-    columns: dict[str, Any] = {
-        name: pd.Series([row[i] for row in rows], dtype="object") for i, name in enumerate(header)
-    }
-    columns[LINE] = pd.Series(lines, dtype="int64")
-    return pd.DataFrame(columns)
+    frame = pd.DataFrame(rows, columns=header, dtype="object")
+    frame[LINE] = pd.Series(lines, dtype="int64")
+    return frame
 
 
 def iter_csv(info: FileInfo, *, chunk_rows: int) -> tuple[list[str], Iterator[RawChunk]]:
@@ -309,7 +307,7 @@ def _csv_chunks(
         malformed: list[tuple[int, str, str]] = []
         for record in reader:
             start, previous_end = previous_end + 1, reader.line_num
-            if not any(cell.strip() for cell in record):
+            if not "".join(record).strip():
                 continue
             if not header_seen:
                 header_seen = True
@@ -320,8 +318,9 @@ def _csv_chunks(
                     (start, f"row has {len(record)} fields but the header has {width}", raw)
                 )
             else:
-                cells = [cell if cell != "" else None for cell in record[:width]]
-                cells += [None] * (width - len(cells))
+                cells: list[str | None] = list(record[:width])
+                if len(cells) < width:
+                    cells += [None] * (width - len(cells))
                 rows.append(cells)
                 lines.append(start)
             if len(rows) + len(malformed) >= chunk_rows:

@@ -16,9 +16,10 @@ from pipeline.ingest.base import (
     build_records,
     chunks_of,
     column_or_none,
+    fill_ids,
+    given_ids,
     long_text_reasons,
     plan_table,
-    source_ids,
     text_column,
     timestamps,
 )
@@ -98,13 +99,17 @@ def read_social(
         ok = reasons.isna()
         good = rows[ok]
         platform = optional_text(column_or_none(good, fields.get("platform")))
-        content = [
-            platform,
-            column_or_none(good, fields.get("author")),
-            created_at[ok].astype(str),
-            text[ok],
-        ]
-        ids = source_ids(good, plan.columns, content=content)
+        ids = given_ids(good, plan.columns)
+        if ids.isna().any():
+            ids = fill_ids(
+                ids,
+                [
+                    platform,
+                    column_or_none(good, fields.get("author")),
+                    created_at[ok].astype(str),
+                    text[ok],
+                ],
+            )
         segments = {"channel": platform}
         records = build_records(
             good,
@@ -135,6 +140,8 @@ def read_social(
                 BATCH_ID: batch_id,
             }
         )
+        # a mention repeated in the chunk keeps the details of its first copy, like its record
+        mentions = mentions[~mentions[RECORD_ID].duplicated()]
         rejects = rejects_frame(
             rows, bad_field, reasons, file=str(plan.info.path), malformed=chunk.malformed
         )

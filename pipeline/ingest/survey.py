@@ -15,9 +15,10 @@ from pipeline.ingest.base import (
     build_records,
     chunks_of,
     column_or_none,
+    fill_ids,
+    given_ids,
     long_text_reasons,
     plan_table,
-    source_ids,
     text_column,
     timestamps,
 )
@@ -126,16 +127,21 @@ def read_survey(
             if plan.score_type == "nps"
             else pd.Series(None, index=good.index, dtype="object")
         )
-        content = [
-            column_or_none(good, fields.get("customer_id")),
-            created_at[ok].astype(str),
-            score[ok].astype(str),
-            text[ok],
-        ]
+        ids = given_ids(good, plan.columns)
+        if ids.isna().any():
+            ids = fill_ids(
+                ids,
+                [
+                    column_or_none(good, fields.get("customer_id")),
+                    created_at[ok].astype(str),
+                    score[ok].astype(str),
+                    text[ok],
+                ],
+            )
         records = build_records(
             good,
             plan,
-            source_id=source_ids(good, plan.columns, content=content),
+            source_id=ids,
             created_at=created_at[ok],
             text=text[ok],
             score=score[ok],

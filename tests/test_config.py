@@ -1,0 +1,64 @@
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import Config, config_from_dict, load_config
+from pipeline.errors import ConfigError
+
+
+def test_defaults_need_no_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = load_config()
+    assert cfg == Config()
+    assert cfg.warehouse.path == Path("data/warehouse.duckdb")
+
+
+def test_verbatim_toml_in_the_working_directory_is_picked_up(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("verbatim.toml").write_text('[warehouse]\npath = "w/x.duckdb"\n', encoding="utf-8")
+    assert load_config().warehouse.path == Path("w/x.duckdb")
+
+
+@pytest.mark.parametrize(
+    ("values", "key", "problem"),
+    [
+        ({"ingest": {"chunk_rowz": 5}}, "ingest.chunk_rowz", "unknown key"),
+        ({"ingest": {"chunk_rows": "many"}}, "ingest.chunk_rows", "valid integer"),
+        ({"ingest": {"chunk_rows": 5}}, "ingest.chunk_rows", "greater than or equal to 100"),
+        ({"ingest": {"timezone": "Mars/Olympus"}}, "ingest.timezone", "IANA time zone"),
+        ({"ingest": {"survey": {"score_type": "stars"}}}, "ingest.survey.score_type", "nps"),
+        (
+            {"ingest": {"survey": {"segments": {"Bad Name": "x"}}}},
+            "ingest.survey.segments",
+            "lower-case",
+        ),
+        ({"metrics": {"confidence": 1.5}}, "metrics.confidence", "less than 1"),
+    ],
+)
+def test_invalid_values_name_the_file_and_the_key(tmp_path, values, key, problem):
+    path = tmp_path / "verbatim.toml"
+    with pytest.raises(ConfigError, match=problem) as caught:
+        config_from_dict(values, path=path)
+    assert caught.value.key == key
+    assert str(path) in str(caught.value)
+
+
+def test_broken_toml_is_a_config_error(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text("[ingest\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(path)
+
+
+def test_missing_explicit_file_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_config_is_frozen_and_fingerprinted():
+    cfg = Config()
+    with pytest.raises(ValueError, match="frozen"):
+        cfg.ingest.chunk_rows = 5  # type: ignore[misc]
+    other = config_from_dict({"ingest": {"chunk_rows": 500}})
+    assert cfg.fingerprint() != other.fingerprint()
+    assert cfg.fingerprint() == Config().fingerprint()
