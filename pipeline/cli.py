@@ -262,7 +262,7 @@ def run(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     _config(cfg_path)
     from flows.nightly import nightly
 
-    with _handled():
+    with _handled(), err.status("Running the nightly flow…"):
         summary = nightly(config_path=str(cfg_path) if cfg_path else None)
     if as_json:
         _print_json(summary)
