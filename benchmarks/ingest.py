@@ -41,8 +41,16 @@ def write_survey(path: Path, rows: int, seed: int = 1) -> None:
     with path.open("w", newline="", encoding="utf-8-sig") as handle:
         writer = csv.writer(handle, delimiter=";")
         writer.writerow(
-            ["Respondent ID", "Kunde ID", "Dato", "Anbefale (0-10)", "NPS gruppe", "Kommentar",
-             "Team", "Produkt"]
+            [
+                "Respondent ID",
+                "Kunde ID",
+                "Dato",
+                "Anbefale (0-10)",
+                "NPS gruppe",
+                "Kommentar",
+                "Team",
+                "Produkt",
+            ]
         )
         for i in range(rows):
             score = rng.randint(0, 10)
@@ -101,7 +109,9 @@ def main() -> None:
     for size in (int(s) for s in args.sizes.split(",")):
         result = subprocess.run(
             [sys.executable, __file__, "--one", str(size)],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         row = json.loads(result.stdout.strip().splitlines()[-1])
         print(

@@ -108,6 +108,13 @@ class Warehouse:
             if "lock" in str(e).lower():
                 raise WarehouseLockedError(self.path) from e
             raise WarehouseError(f"{self.path}: cannot open the warehouse ({e})") from e
+        except duckdb.ConnectionException as e:
+            # DuckDB refuses a second connection in this process with other settings
+            # (read-only next to writable, another memory limit); the file itself is fine
+            raise WarehouseError(
+                f"{self.path}: already open in this process with other settings ({e}). Close "
+                "that connection first"
+            ) from e
         except duckdb.Error as e:
             raise WarehouseError(
                 f"{self.path}: not a readable DuckDB warehouse ({e}). Move it aside and "

@@ -10,7 +10,8 @@ from pipeline.cli import app
 runner = CliRunner()
 
 SURVEY = (
-    "Respondent ID;Submitted;Hvor sandsynligt er det, at du vil anbefale os? (0-10);Kommentar;Team\n"
+    "Respondent ID;Submitted;Hvor sandsynligt er det, at du vil anbefale os? (0-10);"
+    "Kommentar;Team\n"
     "R1;01.08.2026 10:15;10;Super service;Support\n"
     "R2;02.08.2026;3;Ventetiden var alt for lang;Support\n"
     "R3;03.08.2026;eleven;?;Billing\n"

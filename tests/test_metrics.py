@@ -69,7 +69,7 @@ def test_wider_confidence_gives_wider_margin():
 
 @pytest.mark.parametrize("bad", [[11], [-1], [3, 12.5]])
 def test_nps_refuses_scores_outside_0_10(bad):
-    with pytest.raises(ValueError, match="0..10"):
+    with pytest.raises(ValueError, match=r"0\.\.10"):
         metrics.nps(bad)
 
 

@@ -191,6 +191,7 @@ def build_records(
     ingested_at: dt.datetime,
     extra_columns: set[str] | None = None,
     segments: Mapping[str, pd.Series] | None = None,
+    record_key: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Assemble accepted rows in the `records` layout.
 
@@ -206,6 +207,8 @@ def build_records(
         ingested_at: When the batch started.
         extra_columns: Source columns to keep in ``extra`` (default: every unmapped one).
         segments: Segment values per name (default: from the plan's segment columns).
+        record_key: What identifies a record within its source when the source id alone
+            does not (social: platform and id); default the source id.
 
     Returns:
         Records frame.
@@ -217,7 +220,7 @@ def build_records(
         segments = {name: optional_text(rows[column]) for name, column in columns.segments.items()}
     records = pd.DataFrame(
         {
-            RECORD_ID: record_ids(plan.source, source_id),
+            RECORD_ID: record_ids(plan.source, source_id if record_key is None else record_key),
             SOURCE: plan.source,
             SOURCE_ID: source_id.astype("object"),
             CUSTOMER_ID: optional_text(column_or_none(rows, columns.fields.get("customer_id"))),

@@ -12,7 +12,6 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -254,7 +253,10 @@ def raw_json(rows: pd.DataFrame) -> pd.Series:
 
 
 def extra_json(rows: pd.DataFrame, columns: list[str]) -> pd.Series:
-    """Unmapped source columns per row as a JSON object (None when there are none)."""
+    """Unmapped source columns per row as one JSON object each (None when there are none).
+
+    Empty cells are kept as ``null`` or ``""``, so the row can be rebuilt as it was read.
+    """
     if not columns or rows.empty:
         return pd.Series(None, index=rows.index, dtype="object")
     lines = rows[columns].to_json(orient="records", lines=True, force_ascii=False)

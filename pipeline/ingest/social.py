@@ -115,6 +115,7 @@ def read_social(
             good,
             plan,
             source_id=ids,
+            record_key=platform.fillna("").astype("object") + ":" + ids.astype("object"),
             created_at=created_at[ok],
             text=text[ok],
             score=pd.Series(float("nan"), index=good.index),

@@ -1,0 +1,45 @@
+"""Shared fixtures: a throw-away working directory with its own warehouse."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from pipeline.config import Config, config_from_dict
+from pipeline.warehouse import Warehouse
+
+WAREHOUSE = Path("data/warehouse.duckdb")
+
+
+@pytest.fixture
+def make_config(tmp_path: Path) -> Callable[..., Config]:
+    """Build a Config whose warehouse lives in tmp_path; keyword arguments go under `ingest`."""
+
+    def make(**ingest: Any) -> Config:
+        return config_from_dict(
+            {"warehouse": {"path": str(tmp_path / WAREHOUSE)}, "ingest": ingest}
+        )
+
+    return make
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_config) -> Config:
+    """Work inside tmp_path; the default configuration with the warehouse at data/."""
+    monkeypatch.chdir(tmp_path)
+    return make_config()
+
+
+@pytest.fixture
+def read_table() -> Callable[[Config, str], pd.DataFrame]:
+    """Read a whole warehouse table as a frame (read-only connection)."""
+
+    def read(cfg: Config, name: str) -> pd.DataFrame:
+        with Warehouse(cfg.warehouse.path, read_only=True) as warehouse:
+            return warehouse.read_table(name)
+
+    return read
