@@ -13,6 +13,7 @@ from pipeline.config import Config
 from pipeline.errors import InputFileError
 from pipeline.jobs import FileReport, ingest_files
 from pipeline.warehouse import Warehouse
+from tests.support import ingest_one
 
 BOT_TEXT = "Hej! Jeg er en chatbot. Hvad kan jeg hjælpe med?"
 AGENT_TEXT = "Det beklager jeg meget, jeg sender en ny pakke."
@@ -50,10 +51,7 @@ def write_jsonl(path: Path, items: list[Any]) -> Path:
 
 
 def ingest(path: Path, cfg: Config) -> FileReport:
-    report = ingest_files([path], source="chat", cfg=cfg)
-    [file] = report.files
-    assert file.accepted + file.rejected + file.duplicates == file.rows
-    return file
+    return ingest_one(path, cfg, source="chat")
 
 
 def stored(cfg: Config) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

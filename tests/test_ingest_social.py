@@ -15,6 +15,7 @@ from pipeline.config import Config
 from pipeline.errors import InputFileError
 from pipeline.jobs import FileReport, ingest_files
 from pipeline.warehouse import Warehouse
+from tests.support import ingest_one
 
 COLUMNS = [
     "id",
@@ -92,10 +93,7 @@ def write_mentions(path: Path, items: list[dict[str, Any]]) -> Path:
 
 
 def ingest(path: Path, cfg: Config) -> FileReport:
-    report = ingest_files([path], source="social", cfg=cfg)
-    [file] = report.files
-    assert file.accepted + file.rejected + file.duplicates == file.rows
-    return file
+    return ingest_one(path, cfg, source="social")
 
 
 def stored(cfg: Config) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

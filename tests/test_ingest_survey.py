@@ -25,6 +25,7 @@ from pipeline.config import Config, config_from_dict
 from pipeline.errors import InputFileError
 from pipeline.jobs import FileReport, ingest_files
 from pipeline.warehouse import Warehouse
+from tests.support import ingest_one
 
 NORDIC = "Rødgrød med fløde, blåbær og æøå ÆØÅ; även åäö ÅÄÖ"
 
@@ -44,11 +45,7 @@ def write_csv(
 
 
 def ingest(path: Path, cfg: Config) -> FileReport:
-    """Ingest one survey file; check the counting invariant on the way."""
-    report = ingest_files([path], source="survey", cfg=cfg)
-    [file] = report.files
-    assert file.accepted + file.rejected + file.duplicates == file.rows
-    return file
+    return ingest_one(path, cfg, source="survey")
 
 
 def stored(cfg: Config) -> tuple[pd.DataFrame, pd.DataFrame]:
