@@ -87,7 +87,7 @@ class ScoreRanges(_Frozen):
 class IngestConfig(_Frozen):
     """How input files are read."""
 
-    chunk_rows: int = Field(default=20_000, ge=100, description="Rows read and written at once.")
+    chunk_rows: int = Field(default=50_000, ge=100, description="Rows read and written at once.")
     timezone: str = Field(
         default="UTC", description="IANA zone of timestamps that carry no offset."
     )
@@ -124,7 +124,7 @@ class WarehouseConfig(_Frozen):
 
     path: Path = Path("data/warehouse.duckdb")
     memory_limit: str = Field(
-        default="1GB",
+        default="512MB",
         pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
         description="DuckDB's memory cap; beyond it DuckDB spills to disk.",
     )

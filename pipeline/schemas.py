@@ -43,10 +43,12 @@ class Table:
     columns: dict[str, str]
     description: str
 
-    def ddl(self, *, schema: str = "main") -> str:
-        """Return the CREATE TABLE statement."""
-        parts = [f'"{name}" {kind}' for name, kind in self.columns.items()]
-        return f'CREATE TABLE IF NOT EXISTS {schema}."{self.name}" ({", ".join(parts)})'
+    def ddl(self, *, temporary_name: str | None = None) -> str:
+        """Return the CREATE TABLE statement (of a temporary twin when a name is given)."""
+        parts = ", ".join(f'"{name}" {kind}' for name, kind in self.columns.items())
+        if temporary_name:
+            return f'CREATE TEMP TABLE IF NOT EXISTS "{temporary_name}" ({parts})'
+        return f'CREATE TABLE IF NOT EXISTS main."{self.name}" ({parts})'
 
 
 RECORDS = Table(

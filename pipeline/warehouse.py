@@ -33,9 +33,12 @@ from pipeline.schemas import (
 logger = logging.getLogger(__name__)
 
 EXPORT_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
-STAGING = "staging"
-#: Tables a batch writes; each has a twin in the staging schema.
+#: Tables a batch writes; each has a temporary twin, "staged_<name>", per connection.
 _STAGED = (RECORDS.name, REJECTS.name, *RECORD_DETAIL_TABLES)
+
+
+def _staged(table: str) -> str:
+    return f'temp.main."staged_{table}"'
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,9 @@ class Warehouse:
         memory_limit: DuckDB's memory cap (e.g. "1GB"); past it DuckDB spills to disk.
     """
 
-    def __init__(self, path: Path, *, read_only: bool = False, memory_limit: str = "1GB") -> None:
+    def __init__(
+        self, path: Path, *, read_only: bool = False, memory_limit: str = "512MB"
+    ) -> None:
         self.path = path
         self.read_only = read_only
         self.memory_limit = memory_limit
@@ -140,33 +145,32 @@ class Warehouse:
 
     def ensure_schema(self, extra_segments: Iterable[str] = ()) -> None:
         """Create missing tables, and segment columns the configuration adds to `records`."""
-        self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {STAGING}")
         for table in TABLES.values():
             self.con.execute(table.ddl())
             if table.name in _STAGED:
-                self.con.execute(table.ddl(schema=STAGING))
-        for schema in ("main", STAGING):
-            existing = set(self.columns(RECORDS.name, schema=schema))
+                self.con.execute(table.ddl(temporary_name=f"staged_{table.name}"))
+        for target, catalog in ((f'main."{RECORDS.name}"', None), (_staged(RECORDS.name), "temp")):
+            existing = set(self.columns(RECORDS.name, catalog=catalog))
             for name in extra_segments:
                 if name not in existing:
-                    self.con.execute(
-                        f'ALTER TABLE {schema}."{RECORDS.name}" ADD COLUMN "{name}" VARCHAR'
-                    )
+                    self.con.execute(f'ALTER TABLE {target} ADD COLUMN "{name}" VARCHAR')
 
     def table_names(self) -> list[str]:
-        """Every table in the warehouse."""
+        """Every table in the warehouse (not the connection's temporary staging tables)."""
         rows = self.con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
-            "ORDER BY table_name"
+            "AND table_catalog = current_database() ORDER BY table_name"
         ).fetchall()
         return [row[0] for row in rows]
 
-    def columns(self, table: str, *, schema: str = "main") -> list[str]:
-        """Column names of a table, in order."""
+    def columns(self, table: str, *, catalog: str | None = None) -> list[str]:
+        """Column names of a warehouse table (or of its staged twin, catalog "temp"), in order."""
+        name = table if catalog is None else f"staged_{table}"
         rows = self.con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? "
-            "AND table_name = ? ORDER BY ordinal_position",
-            [schema, table],
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' "
+            "AND table_catalog = coalesce(?, current_database()) AND table_name = ? "
+            "ORDER BY ordinal_position",
+            [catalog, name],
         ).fetchall()
         return [row[0] for row in rows]
 
@@ -199,10 +203,11 @@ class Warehouse:
     ) -> BatchCounts:
         """Write one file so that it lands whole or not at all.
 
-        Chunks go first to staging tables (schema ``staging``), committed chunk by chunk so that
-        memory stays flat however large the file; one final transaction then moves the whole
-        batch into the real tables together with its `batches` row. A process killed before
-        that commit leaves only staging rows, which the next write clears.
+        Chunks go first to this connection's temporary staging tables (DuckDB spills them to
+        disk beyond its memory limit, so memory stays bounded however large the file); one
+        final transaction then moves the whole batch into the real tables together with its
+        `batches` row. A process killed before that commit leaves nothing behind: temporary
+        tables die with their connection.
 
         Records whose `record_id` is already in the warehouse, or earlier in the same file, are
         counted as duplicates and not written; their detail rows are dropped with them.
@@ -241,7 +246,7 @@ class Warehouse:
 
     def _clear_staging(self) -> None:
         for table in _STAGED:
-            self.con.execute(f'DELETE FROM {STAGING}."{table}"')
+            self.con.execute(f"DELETE FROM {_staged(table)}")
 
     def _publish(self, meta: BatchMeta, counts: BatchCounts) -> None:
         batch_row = pd.DataFrame(
@@ -267,10 +272,7 @@ class Warehouse:
         con.begin()
         try:
             for table in _STAGED:
-                con.execute(
-                    f'INSERT INTO main."{table}" BY NAME SELECT * FROM {STAGING}."{table}"'
-                )
-                con.execute(f'DELETE FROM {STAGING}."{table}"')
+                con.execute(f'INSERT INTO main."{table}" BY NAME SELECT * FROM {_staged(table)}')
             self._insert(BATCHES.name, batch_row)
             con.commit()
         except BaseException:
@@ -294,14 +296,14 @@ class Warehouse:
         con = self.con
         con.begin()
         try:
-            self._insert(REJECTS.name, rejects, schema=STAGING)
-            self._insert(RECORDS.name, records, schema=STAGING)
+            self._insert(_staged(REJECTS.name), rejects)
+            self._insert(_staged(RECORDS.name), records)
             new_ids = set(records[RECORD_ID]) if not records.empty else set()
             for table in RECORD_DETAIL_TABLES:
                 details = chunk.details.get(table)
                 if details is not None and len(details) and new_ids:
                     kept = details[details[RECORD_ID].isin(new_ids)]
-                    self._insert(table, kept, schema=STAGING)
+                    self._insert(_staged(table), kept)
             con.commit()
         except BaseException:
             con.rollback()
@@ -315,21 +317,24 @@ class Warehouse:
             rows = self.con.execute(
                 f'SELECT {RECORD_ID} FROM main."{RECORDS.name}" SEMI JOIN _incoming_ids '
                 f"USING ({RECORD_ID}) UNION ALL "
-                f'SELECT {RECORD_ID} FROM {STAGING}."{RECORDS.name}" SEMI JOIN _incoming_ids '
+                f"SELECT {RECORD_ID} FROM {_staged(RECORDS.name)} SEMI JOIN _incoming_ids "
                 f"USING ({RECORD_ID})"
             ).fetchall()
         finally:
             self.con.unregister("_incoming_ids")
         return {row[0] for row in rows}
 
-    def _insert(self, table: str, frame: pd.DataFrame, *, schema: str = "main") -> None:
+    def _insert(self, target: str, frame: pd.DataFrame) -> None:
+        """Append a frame to a table (a bare name means the warehouse table of that name)."""
         if frame.empty:
             return
+        if "." not in target:
+            target = f'main."{target}"'
         self.con.register("_incoming", frame)
         try:
-            self.con.execute(f'INSERT INTO {schema}."{table}" BY NAME SELECT * FROM _incoming')
+            self.con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _incoming")
         except duckdb.Error as e:
-            raise WarehouseError(f"writing to table {table} failed: {e}") from e
+            raise WarehouseError(f"writing to table {target} failed: {e}") from e
         finally:
             self.con.unregister("_incoming")
 

@@ -15,7 +15,7 @@ import pytest
 from pipeline import ingest as readers
 from pipeline.errors import UnknownTableError, WarehouseError, WarehouseLockedError
 from pipeline.jobs import ingest_files, warehouse_status
-from pipeline.warehouse import STAGING, Warehouse
+from pipeline.warehouse import Warehouse
 
 TABLES = ["batches", "chat_messages", "mentions", "records", "rejects"]
 
@@ -36,7 +36,7 @@ def counts(warehouse: Warehouse) -> dict[str, int]:
 
 def staged(warehouse: Warehouse) -> int:
     return sum(
-        warehouse.con.execute(f'SELECT count(*) FROM {STAGING}."{table}"').fetchone()[0]
+        warehouse.con.execute(f'SELECT count(*) FROM temp.main."staged_{table}"').fetchone()[0]
         for table in ("records", "rejects", "chat_messages", "mentions")
     )
 
@@ -117,7 +117,7 @@ def test_a_failure_in_the_middle_of_several_files_keeps_the_earlier_ones(
         assert set(warehouse.read_table("rejects")["file"]) == {"first.csv"}
 
 
-def test_staging_left_by_a_crash_is_cleared_and_never_published(workspace, monkeypatch):
+def test_a_crash_before_publishing_leaves_nothing_staged_or_published(workspace, monkeypatch):
     crashed = write_survey(Path("crashed.csv"), 40)
 
     def crash(self, meta, counts):
@@ -128,8 +128,9 @@ def test_staging_left_by_a_crash_is_cleared_and_never_published(workspace, monke
         with pytest.raises(ReaderFailed):
             ingest_files([crashed], source="survey", cfg=workspace)
     with Warehouse(workspace.warehouse.path) as warehouse:
-        assert staged(warehouse) > 0
+        assert staged(warehouse) == 0
         assert counts(warehouse)["records"] == 0
+        assert counts(warehouse)["rejects"] == 0
 
     later = write_survey(Path("later.csv"), 5, first=100)
     ingest_files([later], source="survey", cfg=workspace)
@@ -167,9 +168,7 @@ def test_export_refuses_an_unknown_format(workspace, tmp_path):
     assert not (tmp_path / "records.xlsx").exists()
 
 
-@pytest.mark.parametrize(
-    "name", ["recordz", "staging.records", 'records"; DROP TABLE records; --']
-)
+@pytest.mark.parametrize("name", ["recordz", "staged_records", 'records"; DROP TABLE records; --'])
 def test_unknown_table_is_refused(workspace, tmp_path, name):
     with Warehouse(workspace.warehouse.path) as warehouse:
         with pytest.raises(

@@ -214,9 +214,12 @@ def content_ids(parts: Iterable[pd.Series]) -> pd.Series:
 def record_ids(source: str, source_ids: pd.Series) -> pd.Series:
     """Stable record id from the source kind and the source's own id."""
     prefix = f"{source}\x1f"
-    return source_ids.map(
-        lambda sid: hashlib.blake2b((prefix + sid).encode(), digest_size=10).hexdigest()
-    ).astype("object")
+    blake2b = hashlib.blake2b
+    return pd.Series(
+        [blake2b((prefix + sid).encode(), digest_size=10).hexdigest() for sid in source_ids],
+        index=source_ids.index,
+        dtype="object",
+    )
 
 
 def first_reason(*reason_columns: tuple[str, pd.Series]) -> tuple[pd.Series, pd.Series]:

@@ -301,28 +301,32 @@ def _csv_chunks(
     encoding = info.encoding or "utf-8"
     width = len(header)
     with info.path.open(encoding=encoding, newline="") as handle:
-        reader = csv.reader(_without_nul(iter(handle)), delimiter=delimiter)
-        header_seen = False
+        source: Iterator[str] = _without_nul(iter(handle)) if info.nul_bytes else handle
+        reader = csv.reader(source, delimiter=delimiter)
         previous_end = 0
+        for record in reader:  # skip to the header: the first record with any content
+            previous_end = reader.line_num
+            if "".join(record).strip():
+                break
         rows: list[list[Any]] = []
         lines: list[int] = []
         malformed: list[tuple[int, str, str]] = []
         for record in reader:
             start, previous_end = previous_end + 1, reader.line_num
-            if not "".join(record).strip():
+            if len(record) == width:  # the common case, kept cheap
+                if any(record):
+                    rows.append(record)
+                    lines.append(start)
+            elif not "".join(record).strip():
                 continue
-            if not header_seen:
-                header_seen = True
-                continue
-            if len(record) > width and any(cell.strip() for cell in record[width:]):
+            elif len(record) > width and any(cell.strip() for cell in record[width:]):
                 raw = delimiter.join(record)
                 malformed.append(
                     (start, f"row has {len(record)} fields but the header has {width}", raw)
                 )
             else:
                 cells: list[str | None] = list(record[:width])
-                if len(cells) < width:
-                    cells += [None] * (width - len(cells))
+                cells += [None] * (width - len(cells))
                 rows.append(cells)
                 lines.append(start)
             if len(rows) + len(malformed) >= chunk_rows:
