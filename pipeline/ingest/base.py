@@ -192,6 +192,9 @@ def build_records(
     extra_columns: set[str] | None = None,
     segments: Mapping[str, pd.Series] | None = None,
     record_key: pd.Series | None = None,
+    customer_id: pd.Series | None = None,
+    score_type: pd.Series | None = None,
+    extra: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Assemble accepted rows in the `records` layout.
 
@@ -209,6 +212,9 @@ def build_records(
         segments: Segment values per name (default: from the plan's segment columns).
         record_key: What identifies a record within its source when the source id alone
             does not (social: platform and id); default the source id.
+        customer_id: Customer id per row (default: from the plan's customer id column).
+        score_type: Scale per row (default: the plan's score type for every row).
+        extra: The ``extra`` JSON per row (default: built from ``extra_columns``).
 
     Returns:
         Records frame.
@@ -223,10 +229,14 @@ def build_records(
             RECORD_ID: record_ids(plan.source, source_id if record_key is None else record_key),
             SOURCE: plan.source,
             SOURCE_ID: source_id.astype("object"),
-            CUSTOMER_ID: optional_text(column_or_none(rows, columns.fields.get("customer_id"))),
+            CUSTOMER_ID: optional_text(
+                column_or_none(rows, columns.fields.get("customer_id"))
+                if customer_id is None
+                else customer_id
+            ),
             CREATED_AT: created_at,
             SCORE: score.astype("float64"),
-            SCORE_TYPE: plan.score_type,
+            SCORE_TYPE: plan.score_type if score_type is None else score_type.astype("object"),
             NPS_CATEGORY: nps_category.astype("object"),
             TEXT: text.astype("object"),
         },
@@ -236,8 +246,9 @@ def build_records(
         records[name] = pd.Series(None, index=rows.index, dtype="object")
     for name, values in segments.items():
         records[name] = values.astype("object")
-    ordered = [name for name in rows.columns if name in extra_columns]
-    records[EXTRA] = extra_json(rows, ordered)
+    if extra is None:
+        extra = extra_json(rows, [name for name in rows.columns if name in extra_columns])
+    records[EXTRA] = extra
     records[SOURCE_FILE] = str(plan.info.path)
     records[SOURCE_LINE] = rows[LINE].astype("int64")
     records[BATCH_ID] = batch_id

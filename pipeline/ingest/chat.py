@@ -17,33 +17,18 @@ import pandas as pd
 
 from pipeline.config import IngestConfig
 from pipeline.errors import InputFileError
-from pipeline.ingest.base import IngestChunk, SourcePlan
+from pipeline.ingest.base import IngestChunk, SourcePlan, build_records, fill_ids
 from pipeline.ingest.normalize import (
-    content_ids,
     first_reason,
     parse_datetimes,
     parse_scores,
-    record_ids,
 )
-from pipeline.ingest.sniff import inspect_file, iter_json_objects
+from pipeline.ingest.sniff import LINE, inspect_file, iter_json_objects
 from pipeline.schemas import (
     BATCH_ID,
     CHAT_MESSAGES,
-    CREATED_AT,
-    CUSTOMER_ID,
-    EXTRA,
-    INGESTED_AT,
-    NPS_CATEGORY,
     RECORD_ID,
-    SCORE,
-    SCORE_TYPE,
-    SEGMENT_COLUMNS,
-    SOURCE_FILE,
-    SOURCE_ID,
-    SOURCE_LINE,
-    TEXT,
 )
-from pipeline.schemas import SOURCE as SOURCE_COLUMN
 
 SOURCE = "chat"
 KEYS: dict[str, tuple[str, ...]] = {
@@ -301,40 +286,30 @@ def _chunk(
     )
     bad_field = fields.where(fields.notna() & reasons.notna(), bad_field)
     ok = reasons.isna()
-    good = frame[ok]
+    good = frame[ok].assign(**{LINE: frame["line"][ok]})
     ids = good["id"].astype("object")
-    missing = ids.isna()
-    if missing.any():
-        ids = ids.copy()
-        ids[missing] = content_ids(
-            [started[ok][missing].astype(str), good["customer_id"][missing], good["text"][missing]]
-        )
-    rids = record_ids(SOURCE, ids)
-    records = pd.DataFrame(
-        {
-            RECORD_ID: rids,
-            SOURCE_COLUMN: SOURCE,
-            SOURCE_ID: ids,
-            CUSTOMER_ID: good["customer_id"].astype("object"),
-            CREATED_AT: started[ok],
-            SCORE: csat[ok],
-            SCORE_TYPE: csat[ok].notna().map({True: "csat", False: "none"}).astype("object"),
-            NPS_CATEGORY: pd.Series(None, index=good.index, dtype="object"),
-            TEXT: good["text"].astype("object"),
-        }
+    if ids.isna().any():
+        ids = fill_ids(ids, [started[ok].astype(str), good["customer_id"], good["text"]])
+    records = build_records(
+        good,
+        plan,
+        source_id=ids,
+        created_at=started[ok],
+        text=good["text"],
+        score=csat[ok],
+        nps_category=pd.Series(None, index=good.index, dtype="object"),
+        batch_id=batch_id,
+        ingested_at=ingested_at,
+        segments={"channel": good["channel"]},
+        customer_id=good["customer_id"],
+        score_type=csat[ok].notna().map({True: "csat", False: "none"}),
+        extra=pd.Series(
+            [json.dumps(v, ensure_ascii=False, default=str) if v else None for v in good["extra"]],
+            index=good.index,
+            dtype="object",
+        ),
     )
-    for name in SEGMENT_COLUMNS:
-        records[name] = pd.Series(None, index=good.index, dtype="object")
-    records["channel"] = good["channel"].astype("object")
-    extras = pd.DataFrame({"extra": good["extra"]})
-    records[EXTRA] = [
-        json.dumps(value, ensure_ascii=False, default=str) if value else None
-        for value in extras["extra"]
-    ]
-    records[SOURCE_FILE] = str(plan.info.path)
-    records[SOURCE_LINE] = good["line"].astype("int64")
-    records[BATCH_ID] = batch_id
-    records[INGESTED_AT] = pd.Timestamp(ingested_at).tz_convert("UTC").as_unit("us")
+    rids = records[RECORD_ID]
     # a conversation repeated in the chunk keeps the turns of its first copy, like its record
     first = ~rids.duplicated()
     messages = _messages(
@@ -355,7 +330,7 @@ def _chunk(
         }
     )
     return IngestChunk(
-        records=records.reset_index(drop=True),
+        records=records,
         rejects=rejects,
         details={CHAT_MESSAGES.name: messages},
         rows_read=len(entries),
