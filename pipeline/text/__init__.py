@@ -1,0 +1,1 @@
+"""Text enrichment: language, redaction, cleaning, opinion units."""
