@@ -1,4 +1,4 @@
-"""The nightly flow: ingest every configured source, then summarise.
+"""The nightly flow: ingest every configured source, enrich new records, then summarise.
 
 Later stages (enrich, embed, sentiment, themes, analytics, reports) join this flow as they land;
 each is one task around one `pipeline.jobs` call.
@@ -58,6 +58,13 @@ def ingest_source(cfg: Config, source: str, paths: list[Path]) -> dict[str, Any]
     return report
 
 
+@task(
+    cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_retry_on_io
+)
+def enrich(cfg: Config) -> dict[str, Any]:
+    return jobs.enrich_pending(cfg).as_dict()
+
+
 @task(cache_policy=NO_CACHE)
 def summarise(cfg: Config) -> dict[str, Any]:
     return jobs.warehouse_status(cfg)
@@ -79,4 +86,5 @@ def nightly(
     for source in SOURCES:
         paths = find_files(cfg, source, overrides.get(source) if sources else None)
         ingest[source] = ingest_source(cfg, source, paths)
-    return {"ingest": ingest, "status": summarise(cfg)}
+    enriched = enrich(cfg)
+    return {"ingest": ingest, "enrich": enriched, "status": summarise(cfg)}

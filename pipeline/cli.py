@@ -198,6 +198,64 @@ def ingest(
         print_ingest(report)
 
 
+@app.command()
+def enrich(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Clean, language-tag and split new records into opinion units (only records not yet done)."""
+    from pipeline.jobs import enrich_pending
+
+    cfg = _config(config)
+    with (
+        _handled(),
+        Progress(
+            SpinnerColumn(),
+            TextColumn("enriching"),
+            TextColumn("{task.completed:,.0f} records"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=as_json or not err.is_terminal,
+        ) as progress,
+    ):
+        task = progress.add_task("enrich", total=None)
+        report = enrich_pending(cfg, on_progress=lambda n: progress.advance(task, n)).as_dict()
+    if as_json:
+        _print_json(report)
+    else:
+        print_enrich(report)
+
+
+def print_enrich(report: dict[str, Any]) -> None:
+    """Print an enrichment report."""
+    if not report["records"]:
+        out.print("Nothing to enrich: every record already has its opinion units.")
+        return
+    languages = ", ".join(f"{lang} {n:,}" for lang, n in sorted(report["languages"].items()))
+    out.print(
+        f"Enriched {report['records']:,} records into {report['units']:,} opinion units "
+        f"({report['duplicates']:,} duplicates counted once). Languages: {languages}",
+        highlight=False,
+    )
+
+
+@app.command()
+def redact(
+    ner: Annotated[
+        bool, typer.Option("--ner/--no-ner", help="Also use spaCy NER for English names.")
+    ] = False,
+) -> None:
+    """Redact personal data: reads lines on stdin, writes redacted lines on stdout."""
+    from pipeline.text.redact import redact_texts
+
+    batch: list[str] = []
+    for line in sys.stdin:
+        batch.append(line.rstrip("\n"))
+        if len(batch) >= 1000:
+            sys.stdout.write("".join(f"{text}\n" for text in redact_texts(batch, ner=ner)))
+            batch = []
+    if batch:
+        sys.stdout.write("".join(f"{text}\n" for text in redact_texts(batch, ner=ner)))
+
+
 def _estimate_text(estimate: dict[str, Any], unit: str = "") -> str:
     if estimate["value"] is None:
         return "no answers yet"
@@ -275,6 +333,7 @@ def _print_run(summary: dict[str, Any]) -> None:
         if report["files"]:
             out.print(f"[bold]{source_name}[/]")
             print_ingest(report)
+    print_enrich(summary["enrich"])
     out.print(f"NPS  {_estimate_text(summary['status']['nps'])}", highlight=False)
     out.print(f"Warehouse: {summary['status']['warehouse']}", highlight=False)
 

@@ -137,11 +137,47 @@ class MetricsConfig(_Frozen):
     min_n: int = Field(default=30, ge=1, description="Segments with fewer answers are flagged.")
 
 
+class RedactConfig(_Frozen):
+    """Personal-data redaction (applied at ingest, before text reaches any analysis table)."""
+
+    ner: bool = Field(
+        default=False,
+        description="Also use spaCy NER for person names in English units (slower).",
+    )
+
+
+class EnrichConfig(_Frozen):
+    """Language, cleaning and opinion units."""
+
+    language_detector: str = Field(default="hybrid", description="lingua, langid or hybrid.")
+    min_words: int = Field(default=3, ge=1, description="Shorter texts get language 'und'.")
+    max_unit_chars: int = Field(default=400, ge=50)
+    chunk_rows: int = Field(default=20_000, ge=100, description="Records enriched at once.")
+    duplicate_window_days: int = Field(
+        default=30, ge=0, description="A repeat of a record this recent is flagged a duplicate."
+    )
+    drop_hashtags: list[str] = Field(
+        default_factory=list,
+        description="Hashtags removed from social posts (e.g. the brand's own: nordlys).",
+    )
+
+    @field_validator("language_detector")
+    @classmethod
+    def _known_detector(cls, value: str) -> str:
+        from pipeline.text.language import DETECTORS
+
+        if value not in DETECTORS:
+            raise ValueError(f"'{value}' is not one of {', '.join(sorted(DETECTORS))}")
+        return value
+
+
 class Config(_Frozen):
     """The complete Verbatim configuration."""
 
     warehouse: WarehouseConfig = WarehouseConfig()
     ingest: IngestConfig = IngestConfig()
+    redact: RedactConfig = RedactConfig()
+    enrich: EnrichConfig = EnrichConfig()
     sources: SourcesConfig = SourcesConfig()
     metrics: MetricsConfig = MetricsConfig()
 

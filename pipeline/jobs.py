@@ -230,3 +230,52 @@ def source_files(cfg: Config, source: str, override: Sequence[str] | None = None
     """Files to ingest for one source: the given paths, or the configured patterns."""
     patterns = override if override is not None else getattr(cfg.sources, source)
     return expand_paths(patterns)
+
+
+@dataclass
+class EnrichReport:
+    """What one enrichment run did."""
+
+    records: int = 0
+    units: int = 0
+    duplicates: int = 0
+    languages: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The `--json` shape."""
+        return asdict(self)
+
+
+def enrich_pending(
+    cfg: Config, *, on_progress: Callable[[int], None] | None = None
+) -> EnrichReport:
+    """Enrich every record that has no enrichment yet, chunk by chunk (re-running is a no-op).
+
+    Args:
+        cfg: Configuration.
+        on_progress: Called with the number of records enriched after each chunk.
+
+    Returns:
+        Counts of records, units, duplicates and records per language.
+    """
+    from pipeline.text.enrich import duplicate_index, enrich_records
+
+    report = EnrichReport()
+    with Warehouse(cfg.warehouse.path, memory_limit=cfg.warehouse.memory_limit) as warehouse:
+        recent = warehouse.recent_originals(cfg.enrich.duplicate_window_days)
+        earlier = duplicate_index(recent, sources=recent["source"])
+        while True:
+            pending = warehouse.pending_records(cfg.enrich.chunk_rows)
+            if pending.empty:
+                break
+            result = enrich_records(pending, cfg=cfg.enrich, redact=cfg.redact, earlier=earlier)
+            warehouse.write_enrichment(result.records, result.units)
+            earlier.update(duplicate_index(result.records, sources=pending["source"]))
+            report.records += len(result.records)
+            report.units += len(result.units)
+            report.duplicates += int(result.records["is_duplicate"].sum())
+            for lang, n in result.records["lang"].value_counts().items():
+                report.languages[str(lang)] = report.languages.get(str(lang), 0) + int(n)
+            if on_progress is not None:
+                on_progress(len(result.records))
+    return report

@@ -137,11 +137,69 @@ MENTIONS = Table(
     "Social-mention details: platform, author handle, reply and retweet markers, metrics.",
 )
 
+RAW_RECORDS = Table(
+    "raw_records",
+    {
+        RECORD_ID: "VARCHAR NOT NULL",
+        TEXT: "VARCHAR NOT NULL",
+        BATCH_ID: "VARCHAR NOT NULL",
+    },
+    "The text of each record exactly as received, personal data included. No report or export "
+    "of analysis reads it; `ingest.keep_raw_text = false` stops keeping it.",
+)
+
+# --- enrichment ---------------------------------------------------------------------------
+UNIT_ID: Final = "unit_id"
+POSITION: Final = "position"
+LANG: Final = "lang"
+CLEAN_TEXT: Final = "clean_text"
+IS_DUPLICATE: Final = "is_duplicate"
+DUPLICATE_OF: Final = "duplicate_of"
+ENRICHED_AT: Final = "enriched_at"
+
+ENRICHED_RECORDS = Table(
+    "enriched_records",
+    {
+        RECORD_ID: "VARCHAR NOT NULL",
+        CLEAN_TEXT: "VARCHAR NOT NULL",
+        LANG: "VARCHAR NOT NULL",
+        IS_DUPLICATE: "BOOLEAN NOT NULL",
+        DUPLICATE_OF: "VARCHAR",
+        "units": "INTEGER NOT NULL",
+        ENRICHED_AT: "TIMESTAMPTZ NOT NULL",
+    },
+    "One row per enriched record: cleaned, redacted text, its language, and whether it "
+    "repeats an earlier record (retweets, copy-paste campaigns count once).",
+)
+
+OPINION_UNITS = Table(
+    "opinion_units",
+    {
+        UNIT_ID: "VARCHAR NOT NULL",
+        RECORD_ID: "VARCHAR NOT NULL",
+        POSITION: "INTEGER NOT NULL",
+        TEXT: "VARCHAR NOT NULL",
+        LANG: "VARCHAR NOT NULL",
+    },
+    "The pieces of a record that sentiment and themes work on: sentences, split again at "
+    "contrastive conjunctions (but / men / dock / likevel …).",
+)
+
 TABLES: Final = {
-    table.name: table for table in (RECORDS, REJECTS, BATCHES, CHAT_MESSAGES, MENTIONS)
+    table.name: table
+    for table in (
+        RECORDS,
+        REJECTS,
+        BATCHES,
+        CHAT_MESSAGES,
+        MENTIONS,
+        RAW_RECORDS,
+        ENRICHED_RECORDS,
+        OPINION_UNITS,
+    )
 }
 #: Tables keyed by record_id that are written together with `records`.
-RECORD_DETAIL_TABLES: Final = (CHAT_MESSAGES.name, MENTIONS.name)
+RECORD_DETAIL_TABLES: Final = (CHAT_MESSAGES.name, MENTIONS.name, RAW_RECORDS.name)
 
 # --- contracts checked where frames enter the warehouse ------------------------------------
 _utc = pd.DatetimeTZDtype(unit="us", tz="UTC")

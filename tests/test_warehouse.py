@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,9 +16,10 @@ import pytest
 from pipeline import ingest as readers
 from pipeline.errors import UnknownTableError, WarehouseError, WarehouseLockedError
 from pipeline.jobs import ingest_files, warehouse_status
+from pipeline.schemas import TABLES as SCHEMA_TABLES
 from pipeline.warehouse import Warehouse
 
-TABLES = ["batches", "chat_messages", "mentions", "records", "rejects"]
+TABLES = sorted(SCHEMA_TABLES)
 
 
 def write_survey(path: Path, n: int, *, first: int = 0) -> Path:
@@ -84,7 +86,10 @@ def test_a_file_that_fails_midway_leaves_nothing(workspace, make_config, monkeyp
     assert before == {
         "batches": 1,
         "chat_messages": 0,
+        "enriched_records": 0,
         "mentions": 0,
+        "opinion_units": 0,
+        "raw_records": 290,
         "records": 290,
         "rejects": 10,
     }
@@ -173,8 +178,7 @@ def test_unknown_table_is_refused(workspace, tmp_path, name):
     with Warehouse(workspace.warehouse.path) as warehouse:
         with pytest.raises(
             UnknownTableError,
-            match=r"no warehouse table named .* Tables: batches, "
-            r"chat_messages, mentions, records, rejects",
+            match=r"no warehouse table named .* Tables: " + re.escape(", ".join(TABLES)),
         ):
             warehouse.read_table(name)
         with pytest.raises(UnknownTableError):

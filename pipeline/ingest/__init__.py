@@ -13,6 +13,7 @@ from pathlib import Path
 from pipeline.config import IngestConfig
 from pipeline.ingest.base import IngestChunk, SourcePlan
 from pipeline.ingest.chat import plan_chat, read_chat
+from pipeline.ingest.privacy import redact_chunk
 from pipeline.ingest.social import plan_social, read_social
 from pipeline.ingest.survey import plan_survey, read_survey
 
@@ -40,5 +41,11 @@ def plan_file(path: Path, *, source: str, cfg: IngestConfig) -> SourcePlan:
 def read_file(
     plan: SourcePlan, *, cfg: IngestConfig, batch_id: str, ingested_at: dt.datetime
 ) -> Iterator[IngestChunk]:
-    """Read a planned file: validated chunks of records and rejects."""
-    return READERS[plan.source](plan, cfg=cfg, batch_id=batch_id, ingested_at=ingested_at)
+    """Read a planned file: validated, redacted chunks of records and rejects.
+
+    Personal data is redacted in every chunk before it leaves this function (see
+    `pipeline.ingest.privacy`); the raw record text travels only as `raw_records` detail rows.
+    """
+    chunks = READERS[plan.source](plan, cfg=cfg, batch_id=batch_id, ingested_at=ingested_at)
+    for chunk in chunks:
+        yield redact_chunk(chunk, keep_raw_text=cfg.keep_raw_text, batch_id=batch_id)
