@@ -17,7 +17,7 @@ from typing import Any
 from pipeline import metrics
 from pipeline.config import Config
 from pipeline.ingest import plan_file, read_file
-from pipeline.schemas import REJECTS, SEGMENT_COLUMNS, SOURCES
+from pipeline.schemas import REJECTS, SEGMENT_COLUMNS
 from pipeline.warehouse import BatchMeta, Warehouse
 
 logger = logging.getLogger(__name__)
@@ -183,12 +183,6 @@ def ingest_files(
                 )
             )
     return IngestReport(files=reports)
-
-
-def discover_sources(cfg: Config) -> dict[str, list[Path]]:
-    """Files matching each source's configured patterns (relative to the working directory)."""
-    patterns = {source: getattr(cfg.sources, source) for source in SOURCES}
-    return {source: expand_paths(items) for source, items in patterns.items()}
 
 
 def warehouse_status(cfg: Config, *, batches: int = 5) -> dict[str, Any]:

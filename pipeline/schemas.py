@@ -232,8 +232,3 @@ rejects_contract = pa.DataFrameSchema(
     },
     strict=False,
 )
-
-
-def empty_frame(table: Table) -> pd.DataFrame:
-    """Return an empty frame with a table's columns (object dtype)."""
-    return pd.DataFrame({name: pd.Series(dtype="object") for name in table.columns})

@@ -23,7 +23,7 @@ from pipeline.ingest.normalize import (
     parse_datetimes,
     parse_scores,
 )
-from pipeline.ingest.sniff import LINE, inspect_file, iter_json_objects
+from pipeline.ingest.sniff import LINE, inspect_file, iter_json_objects, malformed_entry
 from pipeline.schemas import (
     BATCH_ID,
     CHAT_MESSAGES,
@@ -243,8 +243,7 @@ def _chunk(
     malformed: list[tuple[int, str, str]] = []
     for line, item, problem in entries:
         if item is None:
-            reason, _, raw = problem.partition("\n")
-            malformed.append((line, reason, raw))
+            malformed.append(malformed_entry(line, problem))
             continue
         row, conversation_turns = _conversation(item, cfg)
         row["line"] = line

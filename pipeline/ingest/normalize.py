@@ -7,7 +7,6 @@ records and the rejects.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import re
@@ -321,8 +320,3 @@ def rejects_frame(
 def _clip(value: object, limit: int = 40) -> str:
     text = str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def utc_now() -> dt.datetime:
-    """The current time, UTC, microsecond precision."""
-    return dt.datetime.now(dt.UTC)

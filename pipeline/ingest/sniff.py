@@ -485,6 +485,12 @@ def _jsonl_objects(path: Path, encoding: str) -> Iterator[tuple[int, dict[str, A
                 yield number, None, f"a JSON {type(item).__name__}, not an object\n{text}"
 
 
+def malformed_entry(number: int, problem: str) -> tuple[int, str, str]:
+    """Split a broken entry of `iter_json_objects` into (line, reason, raw text)."""
+    reason, _, raw = problem.partition("\n")
+    return number, reason, raw
+
+
 def flatten_object(item: dict[str, Any], prefix: str = "") -> dict[str, str | None]:
     """Flatten nested objects to dotted keys and every value to text (lists become JSON)."""
     flat: dict[str, str | None] = {}
@@ -535,8 +541,7 @@ def _json_chunk(
     malformed: list[tuple[int, str, str]] = []
     for number, item, problem in entries:
         if item is None:
-            reason, _, raw = problem.partition("\n")
-            malformed.append((number, reason, raw))
+            malformed.append(malformed_entry(number, problem))
             continue
         flats.append(flatten_object(item))
         lines.append(number)
