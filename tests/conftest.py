@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,15 @@ from pipeline.config import Config, config_from_dict
 from pipeline.warehouse import Warehouse
 
 WAREHOUSE = Path("data/warehouse.duckdb")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _user_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Base models built by tests go to a throw-away cache, never the user's own."""
+    folder = tmp_path_factory.mktemp("user-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("VERBATIM_CACHE", str(folder))
+        yield folder
 
 
 @pytest.fixture
