@@ -1,4 +1,4 @@
-"""The nightly flow: ingest every configured source, enrich new records, then summarise.
+"""The nightly flow: ingest every source, enrich, adapt and score sentiment, then summarise.
 
 Later stages (enrich, embed, sentiment, themes, analytics, reports) join this flow as they land;
 each is one task around one `pipeline.jobs` call.
@@ -65,6 +65,20 @@ def enrich(cfg: Config) -> dict[str, Any]:
     return jobs.enrich_pending(cfg).as_dict()
 
 
+@task(
+    cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_retry_on_io
+)
+def adapt_sentiment(cfg: Config) -> dict[str, Any] | None:
+    return jobs.ensure_weak_sentiment(cfg)
+
+
+@task(
+    cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_retry_on_io
+)
+def score_sentiment(cfg: Config) -> dict[str, Any]:
+    return jobs.score_sentiment(cfg).as_dict()
+
+
 @task(cache_policy=NO_CACHE)
 def summarise(cfg: Config) -> dict[str, Any]:
     return jobs.warehouse_status(cfg)
@@ -74,7 +88,11 @@ def summarise(cfg: Config) -> dict[str, Any]:
 def nightly(
     config_path: str | None = None, sources: dict[str, list[str]] | None = None
 ) -> dict[str, Any]:
-    """Ingest new files of every source, then report counts and NPS.
+    """Ingest new files, enrich them, score their sentiment, then report counts and NPS.
+
+    Before scoring, the sentiment head is trained once on the workspace's own scored comments
+    when ``sentiment.model`` is auto and there are enough of them (see ``verbatim train
+    sentiment``).
 
     Args:
         config_path: TOML configuration (default: ./verbatim.toml if present, else defaults).
@@ -87,4 +105,12 @@ def nightly(
         paths = find_files(cfg, source, overrides.get(source) if sources else None)
         ingest[source] = ingest_source(cfg, source, paths)
     enriched = enrich(cfg)
-    return {"ingest": ingest, "enrich": enriched, "status": summarise(cfg)}
+    adapted = adapt_sentiment(cfg)
+    scored = score_sentiment(cfg)
+    return {
+        "ingest": ingest,
+        "enrich": enriched,
+        "sentiment_head": adapted,
+        "sentiment": scored,
+        "status": summarise(cfg),
+    }

@@ -6,17 +6,12 @@ Exit status: 0 success (a file with some bad rows is still a success: they are i
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     Progress,
@@ -27,12 +22,17 @@ from rich.progress import (
 from rich.table import Table
 
 from pipeline import __version__
-from pipeline.config import Config, load_config
-from pipeline.errors import (
-    ConfigError,
-    InputFileError,
-    VerbatimError,
-    WarehouseLockedError,
+from pipeline.cli_sentiment import eval_app, print_score, score, sentiment, train_app
+from pipeline.cli_support import (
+    EXIT_UNUSABLE_INPUT,
+    ConfigOption,
+    JsonOption,
+    Source,
+    cli_config,
+    err,
+    handled,
+    out,
+    print_json,
 )
 
 app = typer.Typer(
@@ -42,54 +42,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
-
-EXIT_UNUSABLE_INPUT = 2
-EXIT_BUSY = 75
-
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config", "-c", help="TOML configuration (default: ./verbatim.toml if present)."
-    ),
-]
-JsonOption = Annotated[
-    bool, typer.Option("--json", help="Print one JSON object instead of tables.")
-]
-
-
-class Source(StrEnum):
-    """Feedback channels."""
-
-    survey = "survey"
-    chat = "chat"
-    social = "social"
-
-
-@contextmanager
-def _handled() -> Iterator[None]:
-    """Turn library errors into one clear message and an exit status."""
-    try:
-        yield
-    except (InputFileError, ConfigError) as e:
-        err.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
-        raise typer.Exit(EXIT_UNUSABLE_INPUT) from e
-    except WarehouseLockedError as e:
-        err.print(f"[bold red]busy:[/] {e}", highlight=False, soft_wrap=True)
-        raise typer.Exit(EXIT_BUSY) from e
-    except VerbatimError as e:
-        err.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
-        raise typer.Exit(EXIT_UNUSABLE_INPUT) from e
-
-
-def _config(path: Path | None) -> Config:
-    with _handled():
-        return load_config(path)
-
-
-def _print_json(payload: Any) -> None:
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str, indent=2) + "\n")
 
 
 def _version(value: bool) -> None:
@@ -162,13 +114,13 @@ def ingest(
     """Ingest survey exports, chat transcripts or social mentions into the warehouse."""
     from pipeline.jobs import expand_paths, ingest_files
 
-    cfg = _config(config)
+    cfg = cli_config(config)
     files = expand_paths(paths)
     if not files:
         err.print("[bold red]error:[/] no files to ingest in the given paths")
         raise typer.Exit(EXIT_UNUSABLE_INPUT)
     with (
-        _handled(),
+        handled(),
         Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
@@ -193,7 +145,7 @@ def ingest(
             on_progress=lambda rows: progress.advance(task, rows),
         ).as_dict()
     if as_json:
-        _print_json(report)
+        print_json(report)
     else:
         print_ingest(report)
 
@@ -203,9 +155,9 @@ def enrich(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Clean, language-tag and split new records into opinion units (only records not yet done)."""
     from pipeline.jobs import enrich_pending
 
-    cfg = _config(config)
+    cfg = cli_config(config)
     with (
-        _handled(),
+        handled(),
         Progress(
             SpinnerColumn(),
             TextColumn("enriching"),
@@ -219,7 +171,7 @@ def enrich(config: ConfigOption = None, as_json: JsonOption = False) -> None:
         task = progress.add_task("enrich", total=None)
         report = enrich_pending(cfg, on_progress=lambda n: progress.advance(task, n)).as_dict()
     if as_json:
-        _print_json(report)
+        print_json(report)
     else:
         print_enrich(report)
 
@@ -269,11 +221,11 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Show records per source, the last batches and overall NPS with its margin of error."""
     from pipeline.jobs import warehouse_status
 
-    cfg = _config(config)
-    with _handled():
+    cfg = cli_config(config)
+    with handled():
         report = warehouse_status(cfg)
     if as_json:
-        _print_json(report)
+        print_json(report)
         return
     out.print(f"[bold]Warehouse[/] {report['warehouse']}", highlight=False)
     if not report["records"]:
@@ -307,8 +259,8 @@ def export(
     """Export any warehouse table to CSV or Parquet (chosen by the file's extension)."""
     from pipeline.warehouse import Warehouse
 
-    cfg = _config(config)
-    with _handled(), Warehouse(cfg.warehouse.path, read_only=True) as warehouse:
+    cfg = cli_config(config)
+    with handled(), Warehouse(cfg.warehouse.path, read_only=True) as warehouse:
         rows = warehouse.export_table(table, out_file)
     out.print(f"Wrote {rows:,} rows of {table} to {out_file}", highlight=False)
 
@@ -317,13 +269,13 @@ def export(
 def run(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Run the nightly flow once (every stage that exists) with Prefect's local API."""
     cfg_path = config
-    _config(cfg_path)
+    cli_config(cfg_path)
     from flows.nightly import nightly
 
-    with _handled(), err.status("Running the nightly flow…"):
+    with handled(), err.status("Running the nightly flow…"):
         summary = nightly(config_path=str(cfg_path) if cfg_path else None)
     if as_json:
-        _print_json(summary)
+        print_json(summary)
     else:
         _print_run(summary)
 
@@ -334,6 +286,16 @@ def _print_run(summary: dict[str, Any]) -> None:
             out.print(f"[bold]{source_name}[/]")
             print_ingest(report)
     print_enrich(summary["enrich"])
+    head = summary.get("sentiment_head")
+    if head:
+        counts = head["weak_labels"]
+        out.print(
+            f"Trained the sentiment head on your own scores ({head['version']}): "
+            f"{counts['negative']:,} negative, {counts['neutral']:,} neutral, "
+            f"{counts['positive']:,} positive units.",
+            highlight=False,
+        )
+    print_score(summary["sentiment"])
     out.print(f"NPS  {_estimate_text(summary['status']['nps'])}", highlight=False)
     out.print(f"Warehouse: {summary['status']['warehouse']}", highlight=False)
 
@@ -349,7 +311,7 @@ def demo(
     """Generate the multi-channel demo data set and run everything on it."""
     from pipeline.demo import generate_demo, write_demo
 
-    cfg = _config(config)
+    cfg = cli_config(config)
     with err.status("Generating demo data (survey, chat, social)…"):
         paths = write_demo(generate_demo(seed=seed), out_dir)
     out.print(f"Demo data written to {out_dir}/ (truth file: {paths.truth})", highlight=False)
@@ -360,7 +322,7 @@ def demo(
         "chat": [str(paths.chat)],
         "social": [str(paths.social)],
     }
-    with _handled(), err.status("Running the nightly flow on the demo data…"):
+    with handled(), err.status("Running the nightly flow on the demo data…"):
         summary = nightly(config_path=str(config) if config else None, sources=sources)
     _print_run(summary)
     out.print("\n[bold]Results[/]")
@@ -369,6 +331,11 @@ def demo(
     out.print(f"  truth       {paths.truth}", highlight=False)
     out.print("Next: `verbatim status`, or `verbatim export records --out records.parquet`.")
 
+
+app.command()(sentiment)
+app.command()(score)
+app.add_typer(eval_app, name="eval")
+app.add_typer(train_app, name="train")
 
 if __name__ == "__main__":  # pragma: no cover
     app()

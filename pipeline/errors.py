@@ -86,3 +86,7 @@ class UnknownTableError(WarehouseError):
         self.name = name
         tables = ", ".join(sorted(known)) or "(none yet)"
         super().__init__(f"no warehouse table named '{name}'. Tables: {tables}")
+
+
+class NotEnoughDataError(VerbatimError):
+    """Too little data to train or measure something; the message says how much is needed."""

@@ -14,10 +14,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from pipeline import metrics
 from pipeline.config import Config
+from pipeline.embed import Embedder, embed_with_cache, load_embedder, model_cache_dir, text_key
+from pipeline.errors import NotEnoughDataError
 from pipeline.ingest import plan_file, read_file
 from pipeline.schemas import REJECTS, SEGMENT_COLUMNS
+from pipeline.sentiment.models import SentimentModel
+from pipeline.store import ModelStore
 from pipeline.warehouse import BatchMeta, Warehouse
 
 logger = logging.getLogger(__name__)
@@ -273,3 +280,329 @@ def enrich_pending(
             if on_progress is not None:
                 on_progress(len(result.records))
     return report
+
+
+# --- embeddings and sentiment ------------------------------------------------------------
+
+
+@dataclass
+class SentimentReport:
+    """What one sentiment run did."""
+
+    model: str = ""
+    records: int = 0
+    units: int = 0
+    embedded: int = 0
+    reused_embeddings: int = 0
+    labels: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The `--json` shape."""
+        return asdict(self)
+
+
+class _Embedding:
+    """The configured embedder, loaded on first use, with the warehouse as its cache."""
+
+    def __init__(self, cfg: Config) -> None:
+        self.cfg = cfg
+        self._embedder: Embedder | None = None
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = load_embedder(self.cfg.embed)
+        return self._embedder
+
+    @property
+    def embedder_id(self) -> str:
+        return f"{self.embedder.name}@{self.embedder.version}"
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed without the warehouse cache (seed sentences, ad-hoc texts)."""
+        return self.embedder.encode(list(texts))
+
+    def cached(
+        self, warehouse: Warehouse, texts: Sequence[str], report: SentimentReport | None = None
+    ) -> np.ndarray:
+        """Embed texts, reusing and extending the warehouse's `embeddings` table."""
+        keys = [text_key(text) for text in texts]
+        stored = warehouse.cached_embeddings(self.embedder_id, keys)
+        matrix, new = embed_with_cache(texts, self.embedder, stored)
+        warehouse.write_embeddings(self.embedder_id, new)
+        if report is not None:
+            report.embedded += len(new)
+            report.reused_embeddings += len(texts) - len(new)
+        return matrix
+
+
+def _stores(cfg: Config, models_dir: Path) -> tuple[ModelStore, ModelStore]:
+    """(per-user store for base models, the workspace's model store)."""
+    return ModelStore(model_cache_dir(cfg.embed) / "heads"), ModelStore(models_dir)
+
+
+def sentiment_model(
+    cfg: Config, *, models_dir: Path = Path("models"), name: str | None = None
+) -> tuple[SentimentModel, _Embedding]:
+    """The configured sentiment model (``name`` overrides ``sentiment.model``)."""
+    from pipeline.sentiment import load_sentiment_model
+
+    embedding = _Embedding(cfg)
+    chosen = name or cfg.sentiment.model
+    base_store, workspace_store = _stores(cfg, models_dir)
+    model = load_sentiment_model(
+        chosen,
+        embed=embedding.encode if chosen != "lexicon" else None,
+        embedder_id=embedding.embedder_id if chosen != "lexicon" else "none",
+        base_store=base_store,
+        workspace_store=workspace_store,
+    )
+    return model, embedding
+
+
+def score_sentiment(
+    cfg: Config,
+    *,
+    models_dir: Path = Path("models"),
+    on_progress: Callable[[int], None] | None = None,
+) -> SentimentReport:
+    """Score every enriched record (and its units) the current model has not scored yet.
+
+    A record scored by another model or version (after ``verbatim train sentiment``) is scored
+    again; embeddings are reused from the warehouse, so that costs no embedding time.
+
+    Args:
+        cfg: Configuration.
+        models_dir: The workspace's model store.
+        on_progress: Called with the number of records scored after each chunk.
+
+    Returns:
+        Counts of records, units, embeddings computed and reused, and labels.
+    """
+    from pipeline.sentiment import aggregate_records, no_unit_records, sentiment_frame
+
+    model, embedding = sentiment_model(cfg, models_dir=models_dir)
+    model_id = f"{model.name}@{model.version}"
+    report = SentimentReport(model=model_id)
+    with Warehouse(cfg.warehouse.path, memory_limit=cfg.warehouse.memory_limit) as warehouse:
+        while True:
+            records, units = warehouse.pending_sentiment(model_id, cfg.sentiment.chunk_records)
+            if records.empty:
+                break
+            texts = units["text"].tolist()
+            vectors = embedding.cached(warehouse, texts, report) if model.uses_embeddings else None
+            proba = model.predict_proba(texts, units["lang"].tolist(), vectors)
+            scored_at = dt.datetime.now(dt.UTC)
+            unit_sentiment = sentiment_frame(proba).assign(
+                unit_id=units["unit_id"].to_numpy(),
+                record_id=units["record_id"].to_numpy(),
+                model=model.name,
+                model_version=model.version,
+                scored_at=scored_at,
+            )
+            record_sentiment = pd.concat(
+                [aggregate_records(unit_sentiment, units), no_unit_records(records, units)],
+                ignore_index=True,
+            ).assign(model=model.name, model_version=model.version, scored_at=scored_at)
+            warehouse.write_sentiment(unit_sentiment, record_sentiment)
+            report.records += len(record_sentiment)
+            report.units += len(unit_sentiment)
+            for label, n in record_sentiment["label"].value_counts().items():
+                report.labels[str(label)] = report.labels.get(str(label), 0) + int(n)
+            if on_progress is not None:
+                on_progress(len(record_sentiment))
+    return report
+
+
+def train_weak_sentiment(cfg: Config, *, models_dir: Path = Path("models")) -> dict[str, Any]:
+    """Train the sentiment head on the warehouse's own scored comments and store it.
+
+    Args:
+        cfg: Configuration.
+        models_dir: The workspace's model store (the head is saved there as a new version).
+
+    Returns:
+        The stored model's manifest (version, training counts, embedder).
+
+    Raises:
+        NotEnoughDataError: With fewer than ``sentiment.weak_min_units`` usable units, or
+            fewer than 20 of positive or negative.
+    """
+    from pipeline.sentiment import WEAK_KIND, seed_vectors
+    from pipeline.sentiment.weak import score_labels, train_weak_head, weak_labels
+
+    base, embedding = sentiment_model(cfg, models_dir=models_dir, name="ensemble")
+    with Warehouse(cfg.warehouse.path, memory_limit=cfg.warehouse.memory_limit) as warehouse:
+        units = warehouse.scored_units()
+        from_scores = score_labels(
+            units["score"], units["score_type"], csat_range=cfg.ingest.score_ranges.csat
+        )
+        units = units[from_scores.notna().to_numpy()].reset_index(drop=True)
+        from_scores = from_scores.dropna().reset_index(drop=True)
+        vectors = embedding.cached(warehouse, units["text"].tolist())
+    texts, langs = units["text"].tolist(), units["lang"].tolist()
+    labelled = weak_labels(from_scores, base.predict_proba(texts, langs, vectors))
+    counts = labelled.counts
+    usable = counts["negative"] + counts["neutral"] + counts["positive"]
+    if usable < cfg.sentiment.weak_min_units or min(counts["negative"], counts["positive"]) < 20:
+        raise NotEnoughDataError(
+            f"only {usable} usable weakly labelled units ({counts['positive']} positive, "
+            f"{counts['negative']} negative); need {cfg.sentiment.weak_min_units} and 20 of "
+            "each. Ingest more scored feedback (NPS or CSAT with comments) first"
+        )
+    keep = labelled.labels.notna().to_numpy()
+    seed, seed_matrix = seed_vectors(
+        embedding.encode, embedding.embedder_id, _stores(cfg, models_dir)[0]
+    )
+    head = train_weak_head(
+        [t for t, k in zip(texts, keep, strict=True) if k],
+        labelled.labels[keep].tolist(),
+        [lang for lang, k in zip(langs, keep, strict=True) if k],
+        vectors[keep],
+        seed=seed,
+        seed_vectors=seed_matrix,
+    )
+    stored = ModelStore(models_dir).save(
+        WEAK_KIND,
+        head.to_arrays(),
+        {
+            "embedder": embedding.embedder_id,
+            "feature_set": "ensemble",
+            "trained_at": dt.datetime.now(dt.UTC).isoformat(),
+            "weak_labels": counts,
+            "seed_sentences": len(seed),
+            "temperature": head.temperature_,
+            "config": cfg.model_dump(mode="json"),
+        },
+    )
+    return {"version": stored.version, "path": str(stored.path), **stored.manifest}
+
+
+def _prepare_texts(
+    cfg: Config, texts: Sequence[str], *, source: str
+) -> tuple[list[str], list[str]]:
+    """Clean texts as enrichment does and name their languages."""
+    from pipeline.text.clean import clean_text
+    from pipeline.text.language import detect_languages
+
+    cleaned = [clean_text(text, source=source) for text in texts]
+    langs = detect_languages(
+        cleaned, detector=cfg.enrich.language_detector, min_words=cfg.enrich.min_words
+    )
+    return cleaned, langs
+
+
+def predict_sentiment(
+    cfg: Config,
+    texts: Sequence[str],
+    *,
+    model: tuple[SentimentModel, _Embedding] | None = None,
+    source: str = "survey",
+) -> pd.DataFrame:
+    """Sentiment of free texts (``verbatim sentiment``), without touching the warehouse.
+
+    Args:
+        cfg: Configuration.
+        texts: The texts, as given.
+        model: A loaded (model, embedding) pair to reuse across calls.
+        source: Cleaning rules to apply (survey, chat or social).
+
+    Returns:
+        Frame with text (as given), label, score, confidence and lang.
+    """
+    from pipeline.sentiment import sentiment_frame
+
+    sentiment, embedding = model or sentiment_model(cfg)
+    cleaned, langs = _prepare_texts(cfg, texts, source=source)
+    vectors = embedding.encode(cleaned) if sentiment.uses_embeddings else None
+    result = sentiment_frame(sentiment.predict_proba(cleaned, langs, vectors))
+    return result.assign(text=list(texts), lang=langs)[
+        ["text", "label", "score", "confidence", "lang"]
+    ]
+
+
+def evaluate_sentiment(
+    cfg: Config,
+    texts: Sequence[str],
+    gold: Sequence[str],
+    *,
+    model_name: str | None = None,
+    cv: int | None = None,
+    source: str = "survey",
+    models_dir: Path = Path("models"),
+) -> dict[str, Any]:
+    """Measure sentiment on labelled texts.
+
+    Without ``cv`` the configured model is measured exactly as a new user gets it. With
+    ``cv`` = K the trainable head (ensemble features plus the seed sentences, the same training
+    as ``verbatim train sentiment``) is trained on K-1 folds of the gold labels and measured on
+    the remaining fold, K times.
+
+    Returns:
+        The evaluation as a dict (macro_f1, accuracy, n, per_class_f1, confusion, ece,
+        per_language, classes) plus model, cv and seconds.
+    """
+    import time
+
+    from pipeline.sentiment import HeadModel, seed_vectors
+    from pipeline.sentiment.evaluate import cross_validated_proba, evaluate_predictions
+    from pipeline.sentiment.weak import train_weak_head
+
+    started = time.perf_counter()
+    cleaned, langs = _prepare_texts(cfg, texts, source=source)
+    if cv is None:
+        sentiment, embedding = sentiment_model(cfg, models_dir=models_dir, name=model_name)
+        vectors = embedding.encode(cleaned) if sentiment.uses_embeddings else None
+        proba = sentiment.predict_proba(cleaned, langs, vectors)
+        described = f"{sentiment.name}@{sentiment.version}"
+    else:
+        embedding = _Embedding(cfg)
+        vectors = embedding.encode(cleaned)
+        base_store, _ = _stores(cfg, models_dir)
+        seed, seed_matrix = seed_vectors(embedding.encode, embedding.embedder_id, base_store)
+        gold_list = list(gold)
+
+        def fit_predict(train: np.ndarray, held: np.ndarray) -> np.ndarray:
+            head = train_weak_head(
+                [cleaned[i] for i in train],
+                [gold_list[i] for i in train],
+                [langs[i] for i in train],
+                vectors[train],
+                seed=seed,
+                seed_vectors=seed_matrix,
+            )
+            model = HeadModel("weak", "cv", head)
+            return model.predict_proba(
+                [cleaned[i] for i in held], [langs[i] for i in held], vectors[held]
+            )
+
+        proba = cross_validated_proba(gold_list, fit_predict, folds=cv)
+        described = f"weak head, {cv}-fold cross-validation, embedder {embedding.embedder_id}"
+    evaluation = evaluate_predictions(list(gold), proba, langs)
+    return {
+        **evaluation.as_dict(),
+        "model": described,
+        "cv": cv,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def ensure_weak_sentiment(
+    cfg: Config, *, models_dir: Path = Path("models")
+) -> dict[str, Any] | None:
+    """Train the weakly supervised head once, when ``sentiment.model`` is auto and none exists.
+
+    Returns:
+        The new head's manifest (without the config), or None when one exists, the model is
+        not auto, or there is not yet enough scored feedback (logged, not an error).
+    """
+    from pipeline.sentiment import WEAK_KIND
+
+    if cfg.sentiment.model != "auto" or ModelStore(models_dir).latest_version(WEAK_KIND):
+        return None
+    try:
+        manifest = train_weak_sentiment(cfg, models_dir=models_dir)
+    except NotEnoughDataError as e:
+        logger.info("sentiment head not trained yet: %s", e)
+        return None
+    return {key: value for key, value in manifest.items() if key != "config"}

@@ -185,6 +185,66 @@ OPINION_UNITS = Table(
     "contrastive conjunctions (but / men / dock / likevel …).",
 )
 
+# --- embeddings and sentiment --------------------------------------------------------------
+TEXT_KEY: Final = "text_key"
+EMBEDDER: Final = "embedder"
+MODEL: Final = "model"
+MODEL_VERSION: Final = "model_version"
+SCORED_AT: Final = "scored_at"
+
+EMBEDDINGS = Table(
+    "embeddings",
+    {
+        TEXT_KEY: "VARCHAR NOT NULL",
+        EMBEDDER: "VARCHAR NOT NULL",
+        "vector": "FLOAT[] NOT NULL",
+    },
+    "Sentence embeddings of unit texts, keyed by a hash of the text and the embedder "
+    "(`name@version`): computed once, reused by sentiment and themes.",
+)
+
+_SENTIMENT_COLUMNS: Final = {
+    "label": "VARCHAR NOT NULL",
+    "score": "DOUBLE NOT NULL",
+    "confidence": "DOUBLE NOT NULL",
+    "p_negative": "DOUBLE NOT NULL",
+    "p_neutral": "DOUBLE NOT NULL",
+    "p_positive": "DOUBLE NOT NULL",
+}
+
+UNIT_SENTIMENT = Table(
+    "unit_sentiment",
+    {
+        UNIT_ID: "VARCHAR NOT NULL",
+        RECORD_ID: "VARCHAR NOT NULL",
+        **_SENTIMENT_COLUMNS,
+        MODEL: "VARCHAR NOT NULL",
+        MODEL_VERSION: "VARCHAR NOT NULL",
+        SCORED_AT: "TIMESTAMPTZ NOT NULL",
+    },
+    "Sentiment of each opinion unit: label (negative | neutral | positive), score in [-1, 1] "
+    "(p_positive - p_negative), confidence (the label's calibrated probability), the three "
+    "probabilities, and the model name and version that produced it.",
+)
+
+RECORD_SENTIMENT = Table(
+    "record_sentiment",
+    {
+        RECORD_ID: "VARCHAR NOT NULL",
+        **_SENTIMENT_COLUMNS,
+        "units": "INTEGER NOT NULL",
+        "negative_units": "INTEGER NOT NULL",
+        "neutral_units": "INTEGER NOT NULL",
+        "positive_units": "INTEGER NOT NULL",
+        MODEL: "VARCHAR NOT NULL",
+        MODEL_VERSION: "VARCHAR NOT NULL",
+        SCORED_AT: "TIMESTAMPTZ NOT NULL",
+    },
+    "Sentiment of each enriched record, aggregated from its units' probabilities (weighted by "
+    "unit length), with how many of its units are negative, neutral and positive. A record "
+    "with no units is neutral.",
+)
+
 TABLES: Final = {
     table.name: table
     for table in (
@@ -196,6 +256,9 @@ TABLES: Final = {
         RAW_RECORDS,
         ENRICHED_RECORDS,
         OPINION_UNITS,
+        EMBEDDINGS,
+        UNIT_SENTIMENT,
+        RECORD_SENTIMENT,
     )
 }
 #: Tables keyed by record_id that are written together with `records`.

@@ -15,19 +15,27 @@ from types import TracebackType
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from pipeline.errors import UnknownTableError, WarehouseError, WarehouseLockedError
 from pipeline.ingest.base import IngestChunk
 from pipeline.schemas import (
     BATCHES,
+    EMBEDDER,
+    EMBEDDINGS,
     ENRICHED_RECORDS,
     OPINION_UNITS,
     RECORD_DETAIL_TABLES,
     RECORD_ID,
+    RECORD_SENTIMENT,
     RECORDS,
     REJECTS,
     TABLES,
+    TEXT_KEY,
+    UNIT_ID,
+    UNIT_SENTIMENT,
     records_contract,
     rejects_contract,
 )
@@ -380,6 +388,124 @@ class Warehouse:
         except BaseException:
             con.rollback()
             raise
+
+    # --- embeddings and sentiment ---------------------------------------------------------
+
+    def pending_sentiment(self, model_id: str, limit: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Enriched records without sentiment from ``model_id`` (``name@version``), with units.
+
+        Args:
+            model_id: The model that should have scored them.
+            limit: Most records returned (oldest first).
+
+        Returns:
+            (records with record_id and lang, their units with unit_id, record_id, text, lang).
+        """
+        records = self.con.execute(
+            f'SELECT e.{RECORD_ID}, e.lang FROM main."{ENRICHED_RECORDS.name}" e '
+            f'JOIN main."{RECORDS.name}" r USING ({RECORD_ID}) '
+            f'LEFT JOIN main."{RECORD_SENTIMENT.name}" s USING ({RECORD_ID}) '
+            "WHERE s.record_id IS NULL OR s.model || '@' || s.model_version <> ? "
+            f"ORDER BY r.created_at, e.{RECORD_ID} LIMIT ?",
+            [model_id, limit],
+        ).df()
+        self.con.register("_pending_records", records[[RECORD_ID]])
+        try:
+            units = self.con.execute(
+                f"SELECT u.{UNIT_ID}, u.{RECORD_ID}, u.text, u.lang "
+                f'FROM main."{OPINION_UNITS.name}" u SEMI JOIN _pending_records p '
+                f"USING ({RECORD_ID}) ORDER BY u.{RECORD_ID}, u.position"
+            ).df()
+        finally:
+            self.con.unregister("_pending_records")
+        return records, units
+
+    def cached_embeddings(self, embedder: str, keys: list[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of ``embedder`` for the given text keys (missing keys are absent)."""
+        if not keys:
+            return {}
+        self.con.register("_wanted_keys", pd.DataFrame({TEXT_KEY: pd.unique(pd.Series(keys))}))
+        try:
+            relation = self.con.sql(
+                f'SELECT m.{TEXT_KEY}, m.vector FROM main."{EMBEDDINGS.name}" m '
+                f"SEMI JOIN _wanted_keys w USING ({TEXT_KEY}) WHERE m.{EMBEDDER} = $embedder",
+                params={"embedder": embedder},
+            )
+            # duckdb 2 names it to_arrow_table; 1.x arrow.
+            fetch = getattr(relation, "to_arrow_table", None) or getattr(relation, "arrow")  # noqa: B009
+            table = fetch()
+        finally:
+            self.con.unregister("_wanted_keys")
+        if table.num_rows == 0:
+            return {}
+        vectors = table.column("vector").combine_chunks()
+        flat = vectors.flatten().to_numpy(zero_copy_only=False).astype(np.float32)
+        matrix = flat.reshape(table.num_rows, -1)
+        return dict(zip(table.column(TEXT_KEY).to_pylist(), matrix, strict=True))
+
+    def write_embeddings(self, embedder: str, vectors: dict[str, np.ndarray]) -> None:
+        """Store new vectors of ``embedder`` (keys already stored are skipped)."""
+        if not vectors:
+            return
+        keys = list(vectors)
+        matrix = np.vstack([vectors[key] for key in keys]).astype(np.float32)
+        incoming = pa.table(
+            {
+                TEXT_KEY: pa.array(keys, pa.string()),
+                "vector": pa.FixedSizeListArray.from_arrays(
+                    pa.array(matrix.reshape(-1)), matrix.shape[1]
+                ),
+            }
+        )
+        self.con.register("_incoming_vectors", incoming)
+        try:
+            self.con.execute(
+                f'INSERT INTO main."{EMBEDDINGS.name}" SELECT i.{TEXT_KEY}, ?, '
+                "CAST(i.vector AS FLOAT[]) FROM _incoming_vectors i "
+                f'WHERE i.{TEXT_KEY} NOT IN (SELECT {TEXT_KEY} FROM main."{EMBEDDINGS.name}" '
+                f"WHERE {EMBEDDER} = ?)",
+                [embedder, embedder],
+            )
+        finally:
+            self.con.unregister("_incoming_vectors")
+
+    def write_sentiment(
+        self, unit_sentiment: pd.DataFrame, record_sentiment: pd.DataFrame
+    ) -> None:
+        """Replace the sentiment of these records and their units, in one transaction."""
+        con = self.con
+        con.begin()
+        try:
+            con.register("_scored_records", record_sentiment[[RECORD_ID]])
+            for table in (UNIT_SENTIMENT.name, RECORD_SENTIMENT.name):
+                con.execute(
+                    f'DELETE FROM main."{table}" WHERE {RECORD_ID} IN '
+                    f"(SELECT {RECORD_ID} FROM _scored_records)"
+                )
+            con.unregister("_scored_records")
+            self._insert(UNIT_SENTIMENT.name, _with_string_dtype(unit_sentiment))
+            self._insert(RECORD_SENTIMENT.name, _with_string_dtype(record_sentiment))
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+
+    def scored_units(self, *, limit: int | None = None) -> pd.DataFrame:
+        """Units of non-duplicate records that carry an NPS or CSAT score (for weak labels).
+
+        Returns:
+            Frame with unit_id, record_id, text, lang, score, score_type.
+        """
+        query = (
+            f"SELECT u.{UNIT_ID}, u.{RECORD_ID}, u.text, u.lang, r.score, r.score_type "
+            f'FROM main."{OPINION_UNITS.name}" u JOIN main."{RECORDS.name}" r USING ({RECORD_ID}) '
+            f'JOIN main."{ENRICHED_RECORDS.name}" e USING ({RECORD_ID}) '
+            "WHERE NOT e.is_duplicate AND r.score IS NOT NULL AND r.score_type IN ('nps', 'csat') "
+            f"ORDER BY r.created_at DESC, u.{UNIT_ID}"
+        )
+        if limit is not None:
+            query += f" LIMIT {int(limit)}"
+        return self.con.execute(query).df()
 
     # --- reads ----------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ import pytest
 from pipeline.config import config_from_dict
 from pipeline.demo import generate_demo, write_demo
 from pipeline.demo_chat_phrases import PHONES
-from pipeline.jobs import enrich_pending, ingest_files
+from pipeline.jobs import enrich_pending, ingest_files, score_sentiment
 from pipeline.schemas import RAW_RECORDS, TABLES
 from pipeline.warehouse import Warehouse
 
@@ -32,10 +32,13 @@ def demo_warehouse(tmp_path_factory):
     folder = tmp_path_factory.mktemp("privacy")
     demo = generate_demo(n_survey=800, n_chat=150, n_social=200, seed=5)
     paths = write_demo(demo, folder / "demo")
-    cfg = config_from_dict({"warehouse": {"path": str(folder / "warehouse.duckdb")}})
+    cfg = config_from_dict(
+        {"warehouse": {"path": str(folder / "warehouse.duckdb")}, "embed": {"model": "static"}}
+    )
     for source, path in (("survey", paths.survey), ("chat", paths.chat), ("social", paths.social)):
         ingest_files([path], source=source, cfg=cfg)
     enrich_pending(cfg)
+    assert score_sentiment(cfg, models_dir=folder / "models").records > 0
     texts = list(demo.survey["Comment"].fillna(""))
     texts += [m["text"] for chat in demo.chats for m in chat["messages"]]
     texts += [mention["text"] for mention in demo.mentions]

@@ -86,12 +86,15 @@ def test_a_file_that_fails_midway_leaves_nothing(workspace, make_config, monkeyp
     assert before == {
         "batches": 1,
         "chat_messages": 0,
+        "embeddings": 0,
         "enriched_records": 0,
         "mentions": 0,
         "opinion_units": 0,
         "raw_records": 290,
+        "record_sentiment": 0,
         "records": 290,
         "rejects": 10,
+        "unit_sentiment": 0,
     }
 
     [file] = ingest_files([bad], source="survey", cfg=cfg).files

@@ -15,6 +15,11 @@ def harness(tmp_path_factory):
         yield
 
 
+def _fast_embedder(workspace):
+    """The static embedder keeps the flow tests fast; e5 is tested in test_embed.py."""
+    (workspace / "verbatim.toml").write_text('[embed]\nmodel = "static"\n', encoding="utf-8")
+
+
 def _write_inputs(folder):
     (folder / "survey").mkdir(parents=True)
     (folder / "chat").mkdir()
@@ -39,6 +44,7 @@ def test_nightly_ingests_configured_sources_once(harness, tmp_path, monkeypatch)
     from flows.nightly import nightly
 
     monkeypatch.chdir(tmp_path)
+    _fast_embedder(tmp_path)
     _write_inputs(tmp_path / "data" / "inbox")
 
     first = nightly()
@@ -48,17 +54,23 @@ def test_nightly_ingests_configured_sources_once(harness, tmp_path, monkeypatch)
     assert first["ingest"]["social"]["files"] == []
     assert first["status"]["records"] == {"chat": 1, "survey": 2}
     assert first["status"]["nps"]["n"] == 2
+    assert first["enrich"]["records"] == 3
+    assert first["sentiment_head"] is None  # too few scored comments to adapt the head yet
+    assert first["sentiment"]["records"] == 3
+    assert first["sentiment"]["model"].startswith("ensemble@")
 
     second = nightly()
     assert second["ingest"]["survey"]["accepted"] == 0
     assert second["ingest"]["survey"]["duplicates"] == 3
     assert second["status"]["records"] == {"chat": 1, "survey": 2}
+    assert second["sentiment"]["records"] == 0
 
 
 def test_nightly_takes_explicit_sources(harness, tmp_path, monkeypatch):
     from flows.nightly import nightly
 
     monkeypatch.chdir(tmp_path)
+    _fast_embedder(tmp_path)
     _write_inputs(tmp_path / "elsewhere")
     summary = nightly(sources={"survey": [str(tmp_path / "elsewhere" / "survey")]})
     assert summary["ingest"]["survey"]["accepted"] == 2

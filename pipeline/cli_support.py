@@ -1,0 +1,73 @@
+"""What every `verbatim` command shares: consoles, options, error handling, JSON output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from pipeline.config import Config, load_config
+from pipeline.errors import (
+    ConfigError,
+    InputFileError,
+    VerbatimError,
+    WarehouseLockedError,
+)
+
+out = Console()
+err = Console(stderr=True)
+
+EXIT_UNUSABLE_INPUT = 2
+EXIT_BUSY = 75
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", "-c", help="TOML configuration (default: ./verbatim.toml if present)."
+    ),
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print one JSON object instead of tables.")
+]
+
+
+class Source(StrEnum):
+    """Feedback channels."""
+
+    survey = "survey"
+    chat = "chat"
+    social = "social"
+
+
+@contextmanager
+def handled() -> Iterator[None]:
+    """Turn library errors into one clear message and an exit status."""
+    try:
+        yield
+    except (InputFileError, ConfigError) as e:
+        err.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_UNUSABLE_INPUT) from e
+    except WarehouseLockedError as e:
+        err.print(f"[bold red]busy:[/] {e}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BUSY) from e
+    except VerbatimError as e:
+        err.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_UNUSABLE_INPUT) from e
+
+
+def cli_config(path: Path | None) -> Config:
+    """Load the configuration, exiting with a clear message when it is unusable."""
+    with handled():
+        return load_config(path)
+
+
+def print_json(payload: Any) -> None:
+    """Print one JSON document on stdout (no Rich markup)."""
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str, indent=2) + "\n")
