@@ -33,6 +33,7 @@ from pipeline.cli_support import (
     handled,
     out,
     print_json,
+    record_progress,
 )
 
 app = typer.Typer(
@@ -156,18 +157,7 @@ def enrich(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     from pipeline.jobs import enrich_pending
 
     cfg = cli_config(config)
-    with (
-        handled(),
-        Progress(
-            SpinnerColumn(),
-            TextColumn("enriching"),
-            TextColumn("{task.completed:,.0f} records"),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-            disable=as_json or not err.is_terminal,
-        ) as progress,
-    ):
+    with handled(), record_progress("enriching", quiet=as_json) as progress:
         task = progress.add_task("enrich", total=None)
         report = enrich_pending(cfg, on_progress=lambda n: progress.advance(task, n)).as_dict()
     if as_json:

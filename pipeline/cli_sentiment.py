@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from pipeline.cli_support import (
@@ -20,6 +19,7 @@ from pipeline.cli_support import (
     handled,
     out,
     print_json,
+    record_progress,
 )
 
 eval_app = typer.Typer(help="Measure models on your own labelled data.", no_args_is_help=True)
@@ -76,18 +76,7 @@ def score(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     from pipeline.jobs import score_sentiment
 
     cfg = cli_config(config)
-    with (
-        handled(),
-        Progress(
-            SpinnerColumn(),
-            TextColumn("scoring sentiment"),
-            TextColumn("{task.completed:,.0f} records"),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-            disable=as_json or not err.is_terminal,
-        ) as progress,
-    ):
+    with handled(), record_progress("scoring sentiment", quiet=as_json) as progress:
         task = progress.add_task("score", total=None)
         report = score_sentiment(cfg, on_progress=lambda n: progress.advance(task, n)).as_dict()
     if as_json:

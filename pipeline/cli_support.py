@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from pipeline.config import Config, load_config
 from pipeline.errors import (
@@ -71,3 +72,16 @@ def cli_config(path: Path | None) -> Config:
 def print_json(payload: Any) -> None:
     """Print one JSON document on stdout (no Rich markup)."""
     sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str, indent=2) + "\n")
+
+
+def record_progress(label: str, *, quiet: bool) -> Progress:
+    """A stderr spinner counting records ("enriching 1,200 records"); off when quiet or piped."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn(label),
+        TextColumn("{task.completed:,.0f} records"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=quiet or not err.is_terminal,
+    )
