@@ -5,9 +5,10 @@ Run by hand: `.venv/bin/python benchmarks/sentiment.py [--survey 4000] [--embed-
 The demo data (survey, chat, social in da/nb/sv/en) is ingested and enriched into a fresh
 warehouse in a temporary folder. Then:
 
-1. `score_sentiment` with the default model (auto → ensemble): the embedder is wrapped so the
-   seconds spent embedding are measured and subtracted; units/s excluding embedding is what is
-   left (lexicon features, n-grams, head, aggregation, warehouse reads and writes).
+1. `score_sentiment` with the default model (auto: ensemble in a fresh workspace): the
+   embedder is wrapped so the seconds spent embedding are measured and subtracted; units/s
+   excluding embedding is what is left (lexicon features, n-grams, head, aggregation,
+   warehouse reads and writes).
 2. The same units scored again by another model (`embedding`): every vector must come from the
    warehouse's `embeddings` table (0 computed).
 3. A second consumer of the same units (what the themes stage does): 0 computed.
@@ -19,6 +20,7 @@ The seed heads are built first (outside the timings) if the user cache does not 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import tempfile
 import time
@@ -82,8 +84,10 @@ def main() -> None:
     parser.add_argument("--embed-model", default="e5-small")
     args = parser.parse_args()
 
+    home = Path.cwd()
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
+        os.chdir(root)  # a fresh workspace: its own warehouse and models/
         cfg = _config(root, args.embed_model, "auto")
         paths = write_demo(
             generate_demo(
@@ -151,6 +155,7 @@ def main() -> None:
             model.predict_proba(texts, langs, vectors if model.uses_embeddings else None)
             seconds = time.perf_counter() - start
             print(f"head only, {name:<9}: {len(texts) / seconds:>9,.0f} units/s")
+        os.chdir(home)
 
 
 if __name__ == "__main__":
