@@ -58,3 +58,16 @@ def test_lengths_must_match() -> None:
     with pytest.raises(ValueError, match="2 themes for 3 gold labels"):
         theme_agreement([0, 1], ["a", "b", "c"])
     assert theme_agreement([], []).n == 0
+
+
+def test_stop_words_cover_every_language_and_the_placeholders() -> None:
+    from pipeline.themes.words import stop_words
+
+    words = stop_words(["Nordlys", " "])
+    for word in ("og", "ikke", "och", "inte", "the", "and", "jeg", "jag"):
+        assert word in words, word
+    for placeholder in ("person", "email", "phone"):
+        assert placeholder in words
+    assert "nordlys" in words and "" not in words
+    for content in ("levering", "leverans", "delivery", "faktura", "invoice"):
+        assert content not in words
