@@ -144,10 +144,11 @@ CONFIGURATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--embed-model", default="e5-small")
+    parser.add_argument("--prompt", default="query: ", help="e5 prefix (embed.prompt)")
     parser.add_argument("--cache-dir", type=Path, default=None)
     parser.add_argument("--only", default=None, help="substring of the configurations to run")
     args = parser.parse_args()
-    cfg = EmbedConfig(model=args.embed_model)
+    cfg = EmbedConfig(model=args.embed_model, prompt=args.prompt)
     cache = args.cache_dir or model_cache_dir(cfg).parent / "bench"
     for name, load in (("airline", airline), ("semeval", semeval)):
         texts, gold = load()
