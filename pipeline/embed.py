@@ -428,7 +428,11 @@ def text_key(text: str) -> str:
 
 
 def embed_with_cache(
-    texts: Sequence[str], embedder: Embedder, cached: Mapping[str, np.ndarray]
+    texts: Sequence[str],
+    embedder: Embedder,
+    cached: Mapping[str, np.ndarray],
+    *,
+    keys: Sequence[str] | None = None,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Embed texts, reusing cached vectors and embedding each distinct new text once.
 
@@ -436,6 +440,8 @@ def embed_with_cache(
         texts: Texts to embed, duplicates allowed.
         embedder: The model; ``cached`` must come from the same name and version.
         cached: ``text_key`` -> (dim,) vector already stored.
+        keys: ``text_key`` of each text, when the caller already computed them (to look
+            ``cached`` up); computed here otherwise.
 
     Returns:
         The (len(texts), dim) float32 matrix in input order, and ``text_key`` -> (dim,)
@@ -444,7 +450,9 @@ def embed_with_cache(
     Raises:
         ValueError: A cached vector is not (dim,).
     """
-    keys = [text_key(text) for text in texts]
+    keys = [text_key(text) for text in texts] if keys is None else list(keys)
+    if len(keys) != len(texts):
+        raise ValueError(f"{len(keys)} keys for {len(texts)} texts")
     missing: dict[str, str] = {}
     for key, text in zip(keys, texts, strict=True):
         if key not in cached and key not in missing:

@@ -328,7 +328,7 @@ class _Embedding:
         """Embed texts, reusing and extending the warehouse's `embeddings` table."""
         keys = [text_key(text) for text in texts]
         stored = warehouse.cached_embeddings(self.embedder_id, keys)
-        matrix, new = embed_with_cache(texts, self.embedder, stored)
+        matrix, new = embed_with_cache(texts, self.embedder, stored, keys=keys)
         warehouse.write_embeddings(self.embedder_id, new)
         if report is not None:
             report.embedded += len(new)
@@ -492,6 +492,14 @@ def _prepare_texts(
     return cleaned, langs
 
 
+def _predict(
+    sentiment: SentimentModel, embedding: _Embedding, texts: list[str], langs: list[str]
+) -> np.ndarray:
+    """Class probabilities of cleaned texts (embedded only when the model uses embeddings)."""
+    vectors = embedding.encode(texts) if sentiment.uses_embeddings else None
+    return sentiment.predict_proba(texts, langs, vectors)
+
+
 def predict_sentiment(
     cfg: Config,
     texts: Sequence[str],
@@ -514,8 +522,7 @@ def predict_sentiment(
 
     sentiment, embedding = model or sentiment_model(cfg)
     cleaned, langs = _prepare_texts(cfg, texts, source=source)
-    vectors = embedding.encode(cleaned) if sentiment.uses_embeddings else None
-    result = sentiment_frame(sentiment.predict_proba(cleaned, langs, vectors))
+    result = sentiment_frame(_predict(sentiment, embedding, cleaned, langs))
     return result.assign(text=list(texts), lang=langs)[
         ["text", "label", "score", "confidence", "lang"]
     ]
@@ -552,8 +559,7 @@ def evaluate_sentiment(
     cleaned, langs = _prepare_texts(cfg, texts, source=source)
     if cv is None:
         sentiment, embedding = sentiment_model(cfg, models_dir=models_dir, name=model_name)
-        vectors = embedding.encode(cleaned) if sentiment.uses_embeddings else None
-        proba = sentiment.predict_proba(cleaned, langs, vectors)
+        proba = _predict(sentiment, embedding, cleaned, langs)
         described = f"{sentiment.name}@{sentiment.version}"
     else:
         embedding = _Embedding(cfg)

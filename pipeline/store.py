@@ -117,6 +117,10 @@ class ModelStore:
             ) from e
         return StoredModel(kind, version, path, manifest, arrays)
 
+    def has(self, kind: str, version: str) -> bool:
+        """Whether ``version`` of ``kind`` is stored."""
+        return not version.startswith(".") and (self.root / kind / version).is_dir()
+
     def versions(self, kind: str) -> list[str]:
         """All stored versions of ``kind``, oldest first."""
         folder = self.root / kind

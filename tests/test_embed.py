@@ -262,6 +262,17 @@ def test_embed_with_cache_embeds_each_new_text_once() -> None:
     assert again.dtype == np.float32
 
 
+def test_embed_with_cache_takes_precomputed_keys() -> None:
+    texts = ["a", "bb", "a"]
+    keys = [text_key(t) for t in texts]
+    matrix, new = embed_with_cache(texts, CountingEmbedder(), {}, keys=keys)
+    expected, _ = embed_with_cache(texts, CountingEmbedder(), {})
+    np.testing.assert_array_equal(matrix, expected)
+    assert list(new) == [keys[0], keys[1]]
+    with pytest.raises(ValueError, match="2 keys for 3 texts"):
+        embed_with_cache(texts, CountingEmbedder(), {}, keys=keys[:2])
+
+
 def test_embed_with_cache_on_nothing() -> None:
     fake = CountingEmbedder()
     matrix, new = embed_with_cache([], fake, {})

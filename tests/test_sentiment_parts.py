@@ -313,3 +313,10 @@ def test_config_accepts_exactly_the_model_names() -> None:
     assert set(get_args(annotation)) == set(MODEL_NAMES)
     with pytest.raises(ConfigError, match=r"sentiment\.model"):
         config_from_dict({"sentiment": {"model": "bert"}})
+
+
+def test_store_has_names_saved_versions_only(tmp_path: Path) -> None:
+    store = ModelStore(tmp_path)
+    assert not store.has("kind", "v1")
+    store.save("kind", {"a": np.zeros(2)}, {}, version="v1")
+    assert store.has("kind", "v1") and not store.has("kind", "v2")

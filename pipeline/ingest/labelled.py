@@ -10,10 +10,9 @@ from typing import Final
 import pandas as pd
 
 from pipeline.errors import InputFileError
-from pipeline.ingest.sniff import inspect_file, open_table
+from pipeline.ingest.sniff import LINE, inspect_file, open_table
 
 _CHUNK_ROWS: Final = 50_000
-_LINE: Final = "__line__"
 
 
 @dataclass
@@ -100,7 +99,7 @@ def read_labelled(
             rows: pd.DataFrame = chunk.rows
             skipped += len(chunk.malformed)
             for line, text, raw in zip(
-                rows[_LINE], rows[columns[text_col]], rows[columns[label_col]], strict=True
+                rows[LINE], rows[columns[text_col]], rows[columns[label_col]], strict=True
             ):
                 if raw is None or not str(raw).strip() or text is None or not str(text).strip():
                     skipped += 1

@@ -79,7 +79,7 @@ def seed_vectors(
     """
     seed = seed_examples()
     kind, version = "sentiment-seed-vectors", f"{_safe(embedder_id)}-seed{seed_fingerprint()}"
-    stored = base_store.load(kind, version) if version in base_store.versions(kind) else None
+    stored = base_store.load(kind, version) if base_store.has(kind, version) else None
     if stored is not None and len(stored.arrays["vectors"]) == len(seed):
         return seed, stored.arrays["vectors"]
     vectors = np.asarray(embed(seed["text"].tolist()), dtype=np.float32)
@@ -113,7 +113,7 @@ def seed_head(
     revision = f"seed{seed_fingerprint()}-r{SEED_HEAD_REVISION}"
     kind = _seed_kind(feature_set)
     version = revision if feature_set == "lexicon" else f"{_safe(embedder_id)}-{revision}"
-    stored = base_store.load(kind, version) if version in base_store.versions(kind) else None
+    stored = base_store.load(kind, version) if base_store.has(kind, version) else None
     if stored is not None:
         return HeadModel(feature_set, version, SentimentHead.from_arrays(stored.arrays))
     if embed is None:
