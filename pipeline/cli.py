@@ -35,6 +35,7 @@ from pipeline.cli_support import (
     print_json,
     record_progress,
 )
+from pipeline.cli_themes import themes_app
 
 app = typer.Typer(
     name="verbatim",
@@ -325,6 +326,7 @@ def demo(
 app.command()(sentiment)
 app.command()(score)
 app.add_typer(eval_app, name="eval")
+app.add_typer(themes_app, name="themes")
 app.add_typer(train_app, name="train")
 
 if __name__ == "__main__":  # pragma: no cover

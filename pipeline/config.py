@@ -210,6 +210,74 @@ class SentimentConfig(_Frozen):
     )
 
 
+class ThemesConfig(_Frozen):
+    """Themes: BERTopic on opinion units, nightly assignment, refits that keep theme ids."""
+
+    min_theme_size: int | None = Field(
+        default=None,
+        ge=3,
+        description="Fewest units that make a theme; default 0.5% of the units, 15 to 200.",
+    )
+    neighbors: int = Field(default=15, ge=2, description="UMAP neighbours.")
+    components: int = Field(default=5, ge=2, le=100, description="UMAP dimensions.")
+    clusterer: Literal["hdbscan", "kmeans"] = Field(
+        default="hdbscan",
+        description="hdbscan (finds the number of themes) or kmeans (n_themes of them).",
+    )
+    selection: Literal["leaf", "eom"] = Field(
+        default="leaf",
+        description=(
+            "HDBSCAN cluster selection: leaf (many fine themes; robust on short feedback) or "
+            "eom (fewer, larger; tends to swallow most units into one or two themes)."
+        ),
+    )
+    n_themes: int | None = Field(
+        default=None, ge=2, description="Themes for kmeans; default one per 2 x min size."
+    )
+    coverage: float = Field(
+        default=0.98,
+        gt=0.5,
+        le=1.0,
+        description=(
+            "Share of the fitted units with content that get a theme; the least similar rest "
+            "sets the similarity a new unit needs to join a theme."
+        ),
+    )
+    parents: bool = Field(default=True, description="Group related themes under parents.")
+    center_languages: bool = Field(
+        default=True,
+        description=(
+            "Subtract each language's mean embedding so themes form across languages, not "
+            "per language."
+        ),
+    )
+    keywords: int = Field(default=10, ge=3, le=50, description="Keywords kept per theme.")
+    fit_sample: int = Field(
+        default=50_000, ge=1_000, description="Most units clustered in a fit; the rest assigned."
+    )
+    refit_unassigned_share: float = Field(
+        default=0.2,
+        gt=0.0,
+        le=1.0,
+        description="Refit when more than this share of the units with content has no theme.",
+    )
+    match_similarity: float = Field(
+        default=0.8,
+        ge=0.0,
+        le=1.0,
+        description="Least centroid similarity for a refitted theme to keep an old theme's id.",
+    )
+    codeframe: Path = Field(
+        default=Path("themes.yaml"), description="The editable codeframe (rename, merge, hide)."
+    )
+    stop_words: list[str] = Field(
+        default_factory=list, description="More words never used as keywords (brand names)."
+    )
+    min_units: int = Field(default=50, ge=10, description="Fewest units with content to fit.")
+    chunk_units: int = Field(default=20_000, ge=100, description="Units assigned at once.")
+    seed: int = Field(default=0, description="Random seed of UMAP and k-means.")
+
+
 class Config(_Frozen):
     """The complete Verbatim configuration."""
 
@@ -221,6 +289,7 @@ class Config(_Frozen):
     metrics: MetricsConfig = MetricsConfig()
     embed: EmbedConfig = EmbedConfig()
     sentiment: SentimentConfig = SentimentConfig()
+    themes: ThemesConfig = ThemesConfig()
 
     def fingerprint(self) -> str:
         """Return a short stable hash of the resolved configuration."""

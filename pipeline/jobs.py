@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -301,6 +301,13 @@ class SentimentReport:
         return asdict(self)
 
 
+class EmbeddingCounts(Protocol):
+    """A report that counts embeddings computed and reused."""
+
+    embedded: int
+    reused_embeddings: int
+
+
 class _Embedding:
     """The configured embedder, loaded on first use, with the warehouse as its cache."""
 
@@ -323,7 +330,7 @@ class _Embedding:
         return self.embedder.encode(list(texts))
 
     def cached(
-        self, warehouse: Warehouse, texts: Sequence[str], report: SentimentReport | None = None
+        self, warehouse: Warehouse, texts: Sequence[str], report: EmbeddingCounts | None = None
     ) -> np.ndarray:
         """Embed texts, reusing and extending the warehouse's `embeddings` table."""
         keys = [text_key(text) for text in texts]

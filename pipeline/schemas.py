@@ -245,6 +245,79 @@ RECORD_SENTIMENT = Table(
     "with no units is neutral.",
 )
 
+# --- themes ------------------------------------------------------------------------------------
+THEME_ID: Final = "theme_id"
+
+THEMES = Table(
+    "themes",
+    {
+        THEME_ID: "INTEGER NOT NULL",
+        "label": "VARCHAR NOT NULL",
+        "keywords": "VARCHAR[] NOT NULL",
+        "parent_id": "INTEGER",
+        "size": "INTEGER NOT NULL",
+        MODEL_VERSION: "VARCHAR NOT NULL",
+        "status": "VARCHAR NOT NULL",
+        "auto_label": "VARCHAR NOT NULL",
+        "label_source": "VARCHAR NOT NULL",
+        "quotes": "VARCHAR[] NOT NULL",
+        "is_parent": "BOOLEAN NOT NULL",
+        "merged_into": "INTEGER",
+        "seed": "VARCHAR",
+        "first_version": "VARCHAR NOT NULL",
+        "updated_at": "TIMESTAMPTZ NOT NULL",
+    },
+    "Every theme ever found, one row per id (ids are never reused): label (the codeframe's "
+    "name, else the auto label made from keywords), top c-TF-IDF keywords, three redacted "
+    "quotes, parent_id (the parent theme grouping it), size (units now assigned; a parent "
+    "counts its children's), model_version that last fitted it, status (active | hidden | "
+    "merged | retired), merged_into for themes merged in the codeframe.",
+)
+
+UNIT_THEMES = Table(
+    "unit_themes",
+    {
+        UNIT_ID: "VARCHAR NOT NULL",
+        RECORD_ID: "VARCHAR NOT NULL",
+        THEME_ID: "INTEGER",
+        "model_theme_id": "INTEGER",
+        "similarity": "DOUBLE NOT NULL",
+        "has_content": "BOOLEAN NOT NULL",
+        MODEL_VERSION: "VARCHAR NOT NULL",
+        "assigned_at": "TIMESTAMPTZ NOT NULL",
+    },
+    "The theme of each opinion unit: theme_id after codeframe merges (NULL when no theme is "
+    "close enough, or the unit has no content), model_theme_id as the model assigned it, and "
+    "the cosine similarity to that theme's centroid.",
+)
+
+RECORD_THEMES = Table(
+    "record_themes",
+    {
+        RECORD_ID: "VARCHAR NOT NULL",
+        THEME_ID: "INTEGER NOT NULL",
+        "units": "INTEGER NOT NULL",
+    },
+    "The themes of each record (multi-label): the union of its units' themes, with how many "
+    "of its units carry each.",
+)
+
+THEME_LINEAGE = Table(
+    "theme_lineage",
+    {
+        MODEL_VERSION: "VARCHAR NOT NULL",
+        "event": "VARCHAR NOT NULL",
+        THEME_ID: "INTEGER NOT NULL",
+        "from_theme_id": "INTEGER",
+        "similarity": "DOUBLE",
+        "share": "DOUBLE",
+        "created_at": "TIMESTAMPTZ NOT NULL",
+    },
+    "What each fit did to the themes: new, kept (a refitted theme kept an old id), split (a "
+    "new theme took its units from from_theme_id), merged (from_theme_id went into theme_id), "
+    "retired; with centroid similarity and the share of units that moved.",
+)
+
 TABLES: Final = {
     table.name: table
     for table in (
@@ -259,6 +332,10 @@ TABLES: Final = {
         EMBEDDINGS,
         UNIT_SENTIMENT,
         RECORD_SENTIMENT,
+        THEMES,
+        UNIT_THEMES,
+        RECORD_THEMES,
+        THEME_LINEAGE,
     )
 }
 #: Tables keyed by record_id that are written together with `records`.

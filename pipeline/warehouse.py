@@ -39,6 +39,7 @@ from pipeline.schemas import (
     records_contract,
     rejects_contract,
 )
+from pipeline.warehouse_themes import ThemeTables
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ class BatchCounts:
     duplicates: int
 
 
-class Warehouse:
+class Warehouse(ThemeTables):
     """A DuckDB warehouse file. Use as a context manager.
 
     Args:

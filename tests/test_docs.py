@@ -2,6 +2,7 @@
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer.main
@@ -13,8 +14,17 @@ README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
 
 
 def _commands() -> list[str]:
-    group = typer.main.get_group(app)
-    return sorted(group.commands)
+    """Every command, sub-commands of groups as "group sub" ("themes list", "eval themes")."""
+    names: list[str] = []
+
+    def walk(group: Any, prefix: str) -> None:
+        for name, command in group.commands.items():
+            names.append(prefix + name)
+            if hasattr(command, "commands"):  # a group (typer vendors its own click)
+                walk(command, f"{prefix}{name} ")
+
+    walk(typer.main.get_group(app), "")
+    return sorted(names)
 
 
 def test_readme_opens_with_the_two_setup_commands():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -61,8 +61,9 @@ def read_labelled(
     text_col: str,
     label_col: str,
     mapping: Mapping[str, str],
-    allowed: Sequence[str],
+    allowed: Sequence[str] | None,
     by_sign: bool = False,
+    exclude: Collection[str] = (),
 ) -> LabelledTexts:
     """Read texts and labels; rows with an empty label or text are skipped and counted.
 
@@ -71,8 +72,9 @@ def read_labelled(
         text_col: Column (or JSON key) holding the text.
         label_col: Column holding the gold label.
         mapping: Raw label (lower-cased) → one of ``allowed``.
-        allowed: The labels a mapped value must be.
+        allowed: The labels a mapped value must be; None accepts any label.
         by_sign: Labels are numbers: > 0 positive, < 0 negative, 0 neutral.
+        exclude: Labels (after mapping, lower case) whose rows are skipped and counted.
 
     Returns:
         The texts and labels.
@@ -108,7 +110,10 @@ def read_labelled(
                     label = _map_label(str(raw), mapping, by_sign=by_sign)
                 except ValueError:
                     label = ""
-                if label not in allowed:
+                if label in exclude:
+                    skipped += 1
+                    continue
+                if allowed is not None and label not in allowed:
                     raise InputFileError(
                         path,
                         f"label {str(raw)!r} is not one of {', '.join(allowed)}",

@@ -58,6 +58,7 @@ def test_nightly_ingests_configured_sources_once(harness, tmp_path, monkeypatch)
     assert first["sentiment_head"] is None  # too few scored comments to adapt the head yet
     assert first["sentiment"]["records"] == 3
     assert first["sentiment"]["model"].startswith("ensemble@")
+    assert first["themes"]["skipped"].startswith("themes need at least 50 units")
 
     second = nightly()
     assert second["ingest"]["survey"]["accepted"] == 0
