@@ -7,7 +7,8 @@ cache's `bench/demo-workspace`, kept so embeddings are computed once), fits them
 planted driver finds the theme — a leaf, or a parent with its children — whose records best
 match the records that mention the driver (F1 over records). A driver counts as found when that
 theme's precision and recall are both at least 0.5. Prints one line per driver and the fit's
-metrics; `--config` passes theme settings as TOML.
+metrics; `--config` passes theme settings as TOML. `--stability` then refits with another seed
+(as `verbatim themes refit`, then `--fresh`) and reports the share of units keeping their id.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import os
 import shutil
 import time
 from pathlib import Path
+
+import pandas as pd
 
 from pipeline import jobs, theme_jobs
 from pipeline.config import Config, EmbedConfig, config_from_dict, load_config
@@ -44,6 +47,9 @@ def main() -> None:
     parser.add_argument("--embed-model", default="e5-small")
     parser.add_argument("--config", type=Path, default=None, help="verbatim.toml to use")
     parser.add_argument("--fresh", action="store_true", help="rebuild the workspace")
+    parser.add_argument(
+        "--stability", action="store_true", help="then refit twice and report the ids kept"
+    )
     args = parser.parse_args()
     base = load_config(args.config) if args.config else Config()
     cfg = config_from_dict({**base.model_dump(mode="json"), "embed": {"model": args.embed_model}})
@@ -59,6 +65,14 @@ def main() -> None:
     started = time.perf_counter()
     report = theme_jobs.fit_themes(cfg, models_dir=Path("models"))
     seconds = time.perf_counter() - started
+    print(f"metrics: {report.metrics}")
+    drivers(cfg, seconds, report.themes)
+    if args.stability:
+        stability(cfg)
+
+
+def drivers(cfg: Config, seconds: float, n_themes: int) -> None:
+    """For each planted driver, the theme (leaf or parent) that matches its records best."""
     labels = generate_demo(seed=7).labels
     with Warehouse(cfg.warehouse.path, read_only=True) as warehouse:
         records = warehouse.con.execute("SELECT record_id, source, source_id FROM records").df()
@@ -76,10 +90,9 @@ def main() -> None:
         theme_records[int(p)] = set(group["record_id"])
     label_of = dict(zip(themes["theme_id"], themes["label"], strict=True))
     print(
-        f"fit {seconds:.0f} s (embedding included when not cached); {report.themes} themes; "
+        f"fit {seconds:.0f} s (embedding included when not cached); {n_themes} themes; "
         f"units with content that got a theme: {float(with_theme[0]):.3f}"
     )
-    print(f"metrics: {report.metrics}")
     found = 0
     for driver in DRIVERS:
         mentions = keyed["mentioned"].map(lambda m, k=driver.key: k in m)
@@ -102,6 +115,32 @@ def main() -> None:
             f"recall {recall:.2f} F1 {f1:.2f}"
         )
     print(f"{found}/{len(DRIVERS)} planted drivers are themes")
+
+
+def _assignments(cfg: Config) -> pd.Series:
+    with Warehouse(cfg.warehouse.path, read_only=True) as warehouse:
+        frame = warehouse.con.execute(
+            "SELECT unit_id, model_theme_id FROM unit_themes WHERE has_content"
+        ).df()
+    return frame.set_index("unit_id")["model_theme_id"]
+
+
+def stability(cfg: Config) -> None:
+    """Refit with another seed (as `verbatim themes refit`, then with --fresh): ids kept."""
+    for fresh in (False, True):
+        before = _assignments(cfg)
+        values = cfg.model_dump(mode="json")
+        values["themes"]["seed"] = cfg.themes.seed + 1 + int(fresh)
+        report = theme_jobs.fit_themes(
+            config_from_dict(values), models_dir=Path("models"), reason="refit", fresh=fresh
+        )
+        after = _assignments(cfg).reindex(before.index)
+        assigned = before.notna() | after.notna()
+        kept = (before == after)[assigned].mean()
+        print(
+            f"refit{' --fresh' if fresh else ''} with another seed: {kept:.1%} of units with "
+            f"content keep their theme id; lineage {report.lineage}"
+        )
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from pipeline.cli_support import (
     handled,
     out,
     print_json,
-    record_progress,
+    run_reported,
 )
 from pipeline.cli_themes import themes_app
 
@@ -158,13 +158,12 @@ def enrich(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     from pipeline.jobs import enrich_pending
 
     cfg = cli_config(config)
-    with handled(), record_progress("enriching", quiet=as_json) as progress:
-        task = progress.add_task("enrich", total=None)
-        report = enrich_pending(cfg, on_progress=lambda n: progress.advance(task, n)).as_dict()
-    if as_json:
-        print_json(report)
-    else:
-        print_enrich(report)
+    run_reported(
+        "enriching",
+        lambda progress: enrich_pending(cfg, on_progress=progress).as_dict(),
+        as_json=as_json,
+        show=print_enrich,
+    )
 
 
 def print_enrich(report: dict[str, Any]) -> None:

@@ -19,7 +19,7 @@ from pipeline.cli_support import (
     handled,
     out,
     print_json,
-    record_progress,
+    run_reported,
 )
 
 eval_app = typer.Typer(help="Measure models on your own labelled data.", no_args_is_help=True)
@@ -76,13 +76,12 @@ def score(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     from pipeline.jobs import score_sentiment
 
     cfg = cli_config(config)
-    with handled(), record_progress("scoring sentiment", quiet=as_json) as progress:
-        task = progress.add_task("score", total=None)
-        report = score_sentiment(cfg, on_progress=lambda n: progress.advance(task, n)).as_dict()
-    if as_json:
-        print_json(report)
-    else:
-        print_score(report)
+    run_reported(
+        "scoring sentiment",
+        lambda progress: score_sentiment(cfg, on_progress=progress).as_dict(),
+        as_json=as_json,
+        show=print_score,
+    )
 
 
 def print_score(report: dict[str, Any]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -72,6 +72,30 @@ def cli_config(path: Path | None) -> Config:
 def print_json(payload: Any) -> None:
     """Print one JSON document on stdout (no Rich markup)."""
     sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str, indent=2) + "\n")
+
+
+def run_reported(
+    label: str,
+    job: Callable[[Callable[[int], None]], dict[str, Any]],
+    *,
+    as_json: bool,
+    show: Callable[[dict[str, Any]], None],
+) -> None:
+    """Run a job under a record-counting spinner, then print its report (JSON or ``show``).
+
+    Args:
+        label: What the spinner says ("enriching").
+        job: Runs the job, given a callback that counts records done; returns the report.
+        as_json: Print the report as JSON (and show no spinner).
+        show: Prints the report for people.
+    """
+    with handled(), record_progress(label, quiet=as_json) as progress:
+        task = progress.add_task(label, total=None)
+        report = job(lambda n: progress.advance(task, n))
+    if as_json:
+        print_json(report)
+    else:
+        show(report)
 
 
 def record_progress(label: str, *, quiet: bool) -> Progress:

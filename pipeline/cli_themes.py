@@ -21,7 +21,7 @@ from pipeline.cli_support import (
     handled,
     out,
     print_json,
-    record_progress,
+    run_reported,
 )
 
 themes_app = typer.Typer(
@@ -220,16 +220,16 @@ def refit(
     from pipeline.theme_jobs import fit_themes, load_theme_model
 
     cfg = cli_config(config)
-    with handled(), record_progress("assigning themes", quiet=as_json) as progress:
-        task = progress.add_task("assign", total=None)
+    with handled():
         reason = "refit requested" if load_theme_model(cfg, Path("models")) else "first fit"
-        report = fit_themes(
-            cfg, reason=reason, fresh=fresh, on_progress=lambda n: progress.advance(task, n)
-        ).as_dict()
-    if as_json:
-        print_json(report)
-    else:
-        print_themes_report(report)
+    run_reported(
+        "fitting and assigning themes",
+        lambda progress: fit_themes(
+            cfg, reason=reason, fresh=fresh, on_progress=progress
+        ).as_dict(),
+        as_json=as_json,
+        show=print_themes_report,
+    )
 
 
 @themes_app.command()
@@ -238,13 +238,12 @@ def assign(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     from pipeline.theme_jobs import update_themes
 
     cfg = cli_config(config)
-    with handled(), record_progress("assigning themes", quiet=as_json) as progress:
-        task = progress.add_task("assign", total=None)
-        report = update_themes(cfg, on_progress=lambda n: progress.advance(task, n)).as_dict()
-    if as_json:
-        print_json(report)
-    else:
-        print_themes_report(report)
+    run_reported(
+        "assigning themes",
+        lambda progress: update_themes(cfg, on_progress=progress).as_dict(),
+        as_json=as_json,
+        show=print_themes_report,
+    )
 
 
 def print_themes_report(report: dict[str, Any]) -> None:

@@ -538,23 +538,11 @@ class ThemeModel:
 
     def leaf_set(self) -> ThemeSet:
         """The leaves as a :class:`ThemeSet` (for alignment)."""
-        leaves = self.leaves
-        return ThemeSet(
-            self.leaf_ids_,
-            self.centroids_,
-            [t.keywords for t in leaves],
-            [t.label for t in leaves],
-        )
+        return _theme_set(self.leaf_ids_, self.centroids_, self.leaves)
 
     def parent_set(self) -> ThemeSet:
         """The parents as a :class:`ThemeSet` (for alignment)."""
-        parents = self.parents
-        return ThemeSet(
-            self.parent_ids_,
-            self.parent_centroids_,
-            [t.keywords for t in parents],
-            [t.label for t in parents],
-        )
+        return _theme_set(self.parent_ids_, self.parent_centroids_, self.parents)
 
     def to_arrays(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """The fitted state as arrays and a JSON-able manifest part (for the model store)."""
@@ -607,3 +595,7 @@ class ThemeModel:
     def parents(self) -> list[Theme]:
         """Parent themes, in parent-centroid order."""
         return [t for t in self.themes_ if t.is_parent]
+
+
+def _theme_set(ids: np.ndarray, centroids: np.ndarray, themes: list[Theme]) -> ThemeSet:
+    return ThemeSet(ids, centroids, [t.keywords for t in themes], [t.label for t in themes])
