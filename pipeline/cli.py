@@ -35,7 +35,7 @@ from pipeline.cli_support import (
     print_json,
     run_reported,
 )
-from pipeline.cli_themes import themes_app
+from pipeline.cli_themes import print_themes_report, themes_app
 
 app = typer.Typer(
     name="verbatim",
@@ -286,6 +286,8 @@ def _print_run(summary: dict[str, Any]) -> None:
             highlight=False,
         )
     print_score(summary["sentiment"])
+    if "themes" in summary:
+        print_themes_report(summary["themes"])
     out.print(f"NPS  {_estimate_text(summary['status']['nps'])}", highlight=False)
     out.print(f"Warehouse: {summary['status']['warehouse']}", highlight=False)
 
@@ -319,7 +321,10 @@ def demo(
     out.print(f"  warehouse   {cfg.warehouse.path}", highlight=False)
     out.print(f"  demo inputs {out_dir}", highlight=False)
     out.print(f"  truth       {paths.truth}", highlight=False)
-    out.print("Next: `verbatim status`, or `verbatim export records --out records.parquet`.")
+    out.print(
+        "Next: `verbatim status`, `verbatim themes list`, or "
+        "`verbatim export records --out records.parquet`."
+    )
 
 
 app.command()(sentiment)

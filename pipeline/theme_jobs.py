@@ -340,7 +340,9 @@ def list_themes(cfg: Config, *, include_retired: bool = False) -> list[dict[str,
 
 
 def show_theme(cfg: Config, theme_id: int) -> dict[str, Any]:
-    """One theme: its row, its children, its lineage, and how many records carry it.
+    """One theme: its row, children (not retired), lineage, and the records that carry it.
+
+    A parent's records are those carrying any of its children.
 
     Raises:
         ThemeError: When no theme has this id.
@@ -353,11 +355,14 @@ def show_theme(cfg: Config, theme_id: int) -> dict[str, Any]:
         lineage = warehouse.read_table(
             "theme_lineage", where="theme_id = ? OR from_theme_id = ?", params=[theme_id] * 2
         )
+        children = themes[(themes["parent_id"] == theme_id) & (themes["status"] != "retired")]
+        members = [theme_id, *children[THEME_ID].astype(int).tolist()]
         records = warehouse.con.execute(
-            "SELECT count(DISTINCT record_id) FROM record_themes WHERE theme_id = ?", [theme_id]
+            "SELECT count(DISTINCT record_id) FROM record_themes "
+            "WHERE theme_id IN (SELECT unnest(?::INTEGER[]))",
+            [members],
         ).fetchone()
     theme = _jsonable(row.iloc[0].to_dict())
-    children = themes[themes["parent_id"] == theme_id]
     return {
         **theme,
         "records": int(records[0]) if records else 0,

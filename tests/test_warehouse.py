@@ -92,9 +92,13 @@ def test_a_file_that_fails_midway_leaves_nothing(workspace, make_config, monkeyp
         "opinion_units": 0,
         "raw_records": 290,
         "record_sentiment": 0,
+        "record_themes": 0,
         "records": 290,
         "rejects": 10,
+        "theme_lineage": 0,
+        "themes": 0,
         "unit_sentiment": 0,
+        "unit_themes": 0,
     }
 
     [file] = ingest_files([bad], source="survey", cfg=cfg).files
