@@ -62,7 +62,6 @@ def class_keywords(
     from sklearn.feature_extraction.text import CountVectorizer
 
     keep = classes >= 0
-    documents = [""] * n_classes
     joined: list[list[str]] = [[] for _ in range(n_classes)]
     for text, label in zip(np.asarray(texts, dtype=object)[keep], classes[keep], strict=True):
         joined[int(label)].append(str(text))

@@ -14,7 +14,7 @@ from typing import Final
 import numpy as np
 
 from pipeline.themes.describe import class_keywords, make_label, quotes
-from pipeline.themes.theme import Theme
+from pipeline.themes.theme import Theme, centroids_of
 
 #: Least average centroid similarity of the leaves under one parent (language-centred e5:
 #: leaves of one planted demo driver average 0.30, of different drivers 0.00).
@@ -89,10 +89,7 @@ def build_parents(
     words = class_keywords(
         texts, unit_parent, len(groups), top_n=keywords, extra_stop_words=stop_words
     )
-    sums = np.zeros((len(groups), vectors.shape[1]))
-    np.add.at(sums, unit_parent[unit_parent >= 0], vectors[unit_parent >= 0])
-    norms = np.linalg.norm(sums, axis=1, keepdims=True)
-    matrix = (sums / np.where(norms == 0, 1.0, norms)).astype(np.float32)
+    matrix = centroids_of(vectors, unit_parent, len(groups))
     parents = []
     for g in range(len(groups)):
         members = np.flatnonzero(unit_parent == g)

@@ -33,7 +33,7 @@ from pipeline.themes.cluster import find_clusters
 from pipeline.themes.describe import class_keywords, has_content, make_label, quotes
 from pipeline.themes.evaluate import OUTLIER
 from pipeline.themes.hierarchy import build_parents
-from pipeline.themes.theme import SeedTheme, Theme
+from pipeline.themes.theme import SeedTheme, Theme, centroids_of, normalise
 
 logger = logging.getLogger(__name__)
 
@@ -68,19 +68,6 @@ def default_min_size(n_units: int) -> int:
     """The minimum theme size for ``n_units`` units: 0.5%, at least 15 and at most 200."""
     low, high = MIN_SIZE_BOUNDS
     return int(min(high, max(low, round(n_units * MIN_SIZE_SHARE))))
-
-
-def normalise(matrix: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length (zero rows stay zero), float32."""
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return (matrix / np.where(norms == 0, 1.0, norms)).astype(np.float32)
-
-
-def centroids_of(vectors: np.ndarray, labels: np.ndarray, n: int) -> np.ndarray:
-    """(n, dim) normalised mean vector of each label 0 … n-1 (-1 ignored)."""
-    sums = np.zeros((n, vectors.shape[1]), dtype=np.float64)
-    np.add.at(sums, labels[labels >= 0], vectors[labels >= 0])
-    return normalise(sums)
 
 
 def nearest(vectors: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

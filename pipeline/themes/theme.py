@@ -1,4 +1,4 @@
-"""What a theme is: the records the model and the warehouse share."""
+"""What a theme is: the records the model and the warehouse share, and its centroid."""
 
 from __future__ import annotations
 
@@ -39,3 +39,16 @@ class SeedTheme:
     name: str
     phrases: tuple[str, ...]
     vectors: np.ndarray = field(repr=False)
+
+
+def normalise(matrix: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero), float32."""
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return (matrix / np.where(norms == 0, 1.0, norms)).astype(np.float32)
+
+
+def centroids_of(vectors: np.ndarray, labels: np.ndarray, n: int) -> np.ndarray:
+    """(n, dim) normalised mean vector of each label 0 … n-1 (-1 ignored)."""
+    sums = np.zeros((n, vectors.shape[1]), dtype=np.float64)
+    np.add.at(sums, labels[labels >= 0], vectors[labels >= 0])
+    return normalise(sums)
