@@ -1,4 +1,4 @@
-"""The nightly flow: ingest every source, enrich, score sentiment, assign themes, summarise.
+"""The nightly flow: ingest every source, enrich, score sentiment, assign themes, analyse.
 
 Later stages (enrich, embed, sentiment, themes, analytics, reports) join this flow as they land;
 each is one task around one `pipeline.jobs` call.
@@ -12,7 +12,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from pipeline import jobs, theme_jobs
+from pipeline import analytics_jobs, jobs, theme_jobs
 from pipeline.config import Config, load_config
 from pipeline.errors import WarehouseLockedError
 from pipeline.schemas import SOURCES
@@ -86,6 +86,13 @@ def update_themes(cfg: Config) -> dict[str, Any]:
     return theme_jobs.update_themes(cfg).as_dict()
 
 
+@task(
+    cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_retry_on_io
+)
+def analyse(cfg: Config) -> dict[str, Any]:
+    return analytics_jobs.update_analytics(cfg).as_dict()
+
+
 @task(cache_policy=NO_CACHE)
 def summarise(cfg: Config) -> dict[str, Any]:
     return jobs.warehouse_status(cfg)
@@ -95,12 +102,14 @@ def summarise(cfg: Config) -> dict[str, Any]:
 def nightly(
     config_path: str | None = None, sources: dict[str, list[str]] | None = None
 ) -> dict[str, Any]:
-    """Ingest new files, enrich them, score their sentiment and themes, report counts and NPS.
+    """Ingest new files, enrich them, score sentiment and themes, analyse, report counts and NPS.
 
     Before scoring, the sentiment head is trained once on the workspace's own scored comments
     when ``sentiment.model`` is auto and there are enough of them (see ``verbatim train
     sentiment``). Themes are fitted on the first run with enough units; later runs assign new
-    units to them, and refit when too many find no theme (see ``verbatim themes``).
+    units to them, and refit when too many find no theme (see ``verbatim themes``). Then
+    scores by segment, drivers, trends, alerts and follow-ups are recomputed (``verbatim
+    analyse``).
 
     Args:
         config_path: TOML configuration (default: ./verbatim.toml if present, else defaults).
@@ -116,11 +125,13 @@ def nightly(
     adapted = adapt_sentiment(cfg)
     scored = score_sentiment(cfg)
     themed = update_themes(cfg)
+    analysed = analyse(cfg)
     return {
         "ingest": ingest,
         "enrich": enriched,
         "sentiment_head": adapted,
         "sentiment": scored,
         "themes": themed,
+        "analytics": analysed,
         "status": summarise(cfg),
     }

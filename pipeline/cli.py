@@ -22,6 +22,14 @@ from rich.progress import (
 from rich.table import Table
 
 from pipeline import __version__
+from pipeline.cli_drivers import (
+    alerts,
+    analyse,
+    drivers,
+    followups,
+    print_analytics_report,
+    scores,
+)
 from pipeline.cli_sentiment import eval_app, print_score, score, sentiment, train_app
 from pipeline.cli_support import (
     EXIT_UNUSABLE_INPUT,
@@ -288,6 +296,8 @@ def _print_run(summary: dict[str, Any]) -> None:
     print_score(summary["sentiment"])
     if "themes" in summary:
         print_themes_report(summary["themes"])
+    if summary.get("analytics"):
+        print_analytics_report(summary["analytics"])
     out.print(f"NPS  {_estimate_text(summary['status']['nps'])}", highlight=False)
     out.print(f"Warehouse: {summary['status']['warehouse']}", highlight=False)
 
@@ -322,13 +332,18 @@ def demo(
     out.print(f"  demo inputs {out_dir}", highlight=False)
     out.print(f"  truth       {paths.truth}", highlight=False)
     out.print(
-        "Next: `verbatim status`, `verbatim themes list`, or "
-        "`verbatim export records --out records.parquet`."
+        "Next: `verbatim drivers`, `verbatim followups`, `verbatim themes list`, or "
+        "`verbatim export drivers --out drivers.csv`."
     )
 
 
 app.command()(sentiment)
 app.command()(score)
+app.command()(analyse)
+app.command()(drivers)
+app.command()(followups)
+app.command()(alerts)
+app.command()(scores)
 app.add_typer(eval_app, name="eval")
 app.add_typer(themes_app, name="themes")
 app.add_typer(train_app, name="train")

@@ -130,11 +130,33 @@ class WarehouseConfig(_Frozen):
     )
 
 
+_SEGMENT_DEFAULTS = ("source", "team", "department", "product", "channel", "country", "region",
+                     "store", "lang")  # fmt: skip
+
+
 class MetricsConfig(_Frozen):
     """Score metrics."""
 
     confidence: float = Field(default=0.95, gt=0.5, lt=1.0)
     min_n: int = Field(default=30, ge=1, description="Segments with fewer answers are flagged.")
+    segments: list[str] = Field(
+        default_factory=lambda: [
+            "source",
+            "team",
+            "department",
+            "product",
+            "channel",
+            "country",
+            "region",
+            "store",
+            "lang",
+        ],
+        description="Columns NPS, CSAT and CES are broken down by (absent ones are skipped).",
+    )
+    periods: list[Literal["all", "week", "month"]] = Field(
+        default_factory=lambda: ["all", "week", "month"],  # type: ignore[arg-type]
+        description="Periods reported.",
+    )
 
 
 class RedactConfig(_Frozen):
@@ -278,6 +300,70 @@ class ThemesConfig(_Frozen):
     seed: int = Field(default=0, description="Random seed of UMAP and k-means.")
 
 
+class DriversConfig(_Frozen):
+    """Theme impact on NPS, the key-driver model and the improvement list (``[drivers]``)."""
+
+    resamples: int = Field(
+        default=1000, ge=0, description="Bootstrap resamples of each theme's impact interval."
+    )
+    model_resamples: int = Field(
+        default=200, ge=0, description="Bootstrap refits of the key-driver model (0: none)."
+    )
+    regularisation: float = Field(
+        default=1.0, gt=0, description="Inverse L2 strength (C) of the key-driver model."
+    )
+    min_mentions: int = Field(
+        default=10, ge=1, description="Themes mentioned by fewer respondents are not ranked."
+    )
+    alpha: float = Field(
+        default=0.05, gt=0, lt=1, description="Largest BH q-value of a driver or strength."
+    )
+    segments: list[str] = Field(
+        default_factory=lambda: ["team", "product"],
+        description="Segments whose drivers are stored too (`verbatim drivers --segment`).",
+    )
+    seed: int = Field(default=0, description="Seed of the bootstrap.")
+
+
+class TrendsConfig(_Frozen):
+    """Weekly theme trends and alerts (``[trends]``); see pipeline/trends.py for the test."""
+
+    recent_weeks: int = Field(default=2, ge=1, le=12, description="Weeks tested as recent.")
+    baseline_weeks: int = Field(default=12, ge=2, le=104, description="Weeks before them.")
+    min_baseline_weeks: int = Field(default=4, ge=1, description="Fewest baseline weeks.")
+    alpha: float = Field(default=0.05, gt=0, lt=1, description="Largest BH q-value flagged.")
+    min_mentions: int = Field(default=5, ge=1, description="Fewest recent mentions flagged.")
+    min_ratio: float = Field(default=1.5, ge=1.0, description="Least recent/baseline rate.")
+    emerging_share: float = Field(
+        default=0.01, ge=0, le=1, description="Baseline share under which a rise is emerging."
+    )
+    direction_weeks: int = Field(default=8, ge=3, description="Weeks of the trend direction.")
+
+
+class FollowupConfig(_Frozen):
+    """Detractor follow-ups (``[followup]``)."""
+
+    owners: dict[str, str] = Field(
+        default_factory=dict,
+        description="Theme id or label -> owning team; a child inherits its parent's owner.",
+    )
+    default_owner: str = Field(default="Customer care", min_length=1)
+    quarantine_days: int = Field(
+        default=30, ge=0, description="No customer is queued twice within this many days."
+    )
+    risk_window_days: int = Field(
+        default=30, ge=1, description="Days around a detractor a negative chat counts."
+    )
+    low_csat: float = Field(default=2, description="CSAT answers at or under this are low.")
+    repeated_low_csat: int = Field(
+        default=2, ge=1, description="Low CSAT answers in the window that make a customer at risk."
+    )
+    include_low_csat: bool = Field(
+        default=True, description="Follow up low CSAT answers too, not only NPS detractors."
+    )
+    sentences: int = Field(default=3, ge=1, le=10, description="Negative sentences shown.")
+
+
 class Config(_Frozen):
     """The complete Verbatim configuration."""
 
@@ -290,6 +376,9 @@ class Config(_Frozen):
     embed: EmbedConfig = EmbedConfig()
     sentiment: SentimentConfig = SentimentConfig()
     themes: ThemesConfig = ThemesConfig()
+    drivers: DriversConfig = DriversConfig()
+    trends: TrendsConfig = TrendsConfig()
+    followup: FollowupConfig = FollowupConfig()
 
     def fingerprint(self) -> str:
         """Return a short stable hash of the resolved configuration."""

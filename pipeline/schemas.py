@@ -318,6 +318,161 @@ THEME_LINEAGE = Table(
     "retired; with centroid similarity and the share of units that moved.",
 )
 
+NPS_BY_SEGMENT = Table(
+    "nps_by_segment",
+    {
+        "metric": "VARCHAR NOT NULL",
+        "period": "VARCHAR NOT NULL",
+        "period_start": "DATE",
+        "segment": "VARCHAR NOT NULL",
+        "segment_value": "VARCHAR NOT NULL",
+        "n": "BIGINT NOT NULL",
+        "value": "DOUBLE",
+        "margin": "DOUBLE",
+        "low": "DOUBLE",
+        "high": "DOUBLE",
+        "promoters": "BIGINT",
+        "passives": "BIGINT",
+        "detractors": "BIGINT",
+        "flagged": "BOOLEAN NOT NULL",
+        "rank": "INTEGER",
+        "computed_at": "TIMESTAMPTZ NOT NULL",
+    },
+    "NPS, CSAT and CES per period (all | week | month, period_start in the configured "
+    "timezone) and segment value, with n and the 95% margin; flagged when n is under "
+    "metrics.min_n (then never ranked); rank orders a segment's values, best first.",
+)
+
+DRIVERS = Table(
+    "drivers",
+    {
+        THEME_ID: "INTEGER NOT NULL",
+        "level": "VARCHAR NOT NULL",
+        "label": "VARCHAR NOT NULL",
+        "parent_id": "INTEGER",
+        "segment": "VARCHAR NOT NULL",
+        "segment_value": "VARCHAR NOT NULL",
+        "respondents": "BIGINT NOT NULL",
+        "flagged": "BOOLEAN NOT NULL",
+        "mentions": "BIGINT NOT NULL",
+        "detractors": "BIGINT NOT NULL",
+        "passives": "BIGINT NOT NULL",
+        "promoters": "BIGINT NOT NULL",
+        "detractor_share": "DOUBLE",
+        "passive_share": "DOUBLE",
+        "promoter_share": "DOUBLE",
+        "sentiment": "DOUBLE",
+        "nps_with": "DOUBLE",
+        "nps_without": "DOUBLE",
+        "nps_impact": "DOUBLE NOT NULL",
+        "ci_low": "DOUBLE NOT NULL",
+        "ci_high": "DOUBLE NOT NULL",
+        "p_value": "DOUBLE NOT NULL",
+        "q_value": "DOUBLE",
+        "adjusted_impact": "DOUBLE",
+        "adjusted_ci_low": "DOUBLE",
+        "adjusted_ci_high": "DOUBLE",
+        "detractor_coef": "DOUBLE",
+        "promoter_coef": "DOUBLE",
+        "recoverable": "DOUBLE NOT NULL",
+        "role": "VARCHAR NOT NULL",
+        "rank": "INTEGER",
+        "strength_rank": "INTEGER",
+        "trend": "VARCHAR NOT NULL",
+        "alert": "VARCHAR",
+        "chat_mentions": "BIGINT NOT NULL",
+        "chat_csat": "DOUBLE",
+        "chat_sentiment": "DOUBLE",
+        "social_mentions": "BIGINT NOT NULL",
+        "social_sentiment": "DOUBLE",
+        "quotes": "VARCHAR[] NOT NULL",
+        "computed_at": "TIMESTAMPTZ NOT NULL",
+    },
+    "Each theme's (level theme) and parent's (level parent) effect on NPS, overall (segment "
+    "all) and per segment value: mentions among NPS respondents, the share of detractors, "
+    "passives and promoters mentioning it, impact in NPS points with bootstrap interval, "
+    "p-value and BH q-value, the key-driver model's adjusted impact, role, rank in the "
+    "improvement list, trend, chat and social volume and sentiment, three quotes.",
+)
+
+THEME_TRENDS = Table(
+    "theme_trends",
+    {
+        THEME_ID: "INTEGER NOT NULL",
+        "level": "VARCHAR NOT NULL",
+        "week": "DATE NOT NULL",
+        "records": "BIGINT NOT NULL",
+        "mentions": "BIGINT NOT NULL",
+        "share": "DOUBLE",
+        "respondents": "BIGINT NOT NULL",
+        "respondent_mentions": "BIGINT NOT NULL",
+        "nps_with": "DOUBLE",
+        "nps_impact": "DOUBLE",
+        "sentiment": "DOUBLE",
+        "computed_at": "TIMESTAMPTZ NOT NULL",
+    },
+    "Weekly volume (records of every channel mentioning the theme, and their share), NPS "
+    "impact among that week's respondents and mean sentiment, per theme and parent.",
+)
+
+ALERTS = Table(
+    "alerts",
+    {
+        "alert_id": "VARCHAR NOT NULL",
+        THEME_ID: "INTEGER NOT NULL",
+        "level": "VARCHAR NOT NULL",
+        "label": "VARCHAR NOT NULL",
+        "kind": "VARCHAR NOT NULL",
+        "since": "DATE NOT NULL",
+        "last_week": "DATE NOT NULL",
+        "active": "BOOLEAN NOT NULL",
+        "weeks": "INTEGER NOT NULL",
+        "recent_mentions": "BIGINT NOT NULL",
+        "recent_records": "BIGINT NOT NULL",
+        "baseline_mentions": "BIGINT NOT NULL",
+        "baseline_records": "BIGINT NOT NULL",
+        "ratio": "DOUBLE",
+        "p_value": "DOUBLE NOT NULL",
+        "q_value": "DOUBLE NOT NULL",
+        "test": "VARCHAR NOT NULL",
+        "computed_at": "TIMESTAMPTZ NOT NULL",
+    },
+    "One row per flag: a theme emerging (rare or new before) or spiking (an established "
+    "theme's rate rising) from week since to last_week, active when the latest week is "
+    "flagged; counts of the recent and baseline windows, rate ratio, p- and q-value.",
+)
+
+FOLLOWUPS = Table(
+    "followups",
+    {
+        RECORD_ID: "VARCHAR NOT NULL",
+        CUSTOMER_ID: "VARCHAR",
+        SOURCE: "VARCHAR NOT NULL",
+        CREATED_AT: "TIMESTAMPTZ NOT NULL",
+        SCORE: "DOUBLE",
+        SCORE_TYPE: "VARCHAR NOT NULL",
+        "reason": "VARCHAR NOT NULL",
+        "theme_ids": "INTEGER[] NOT NULL",
+        "themes": "VARCHAR[] NOT NULL",
+        "sentences": "VARCHAR[] NOT NULL",
+        "owner": "VARCHAR NOT NULL",
+        "owner_theme_id": "INTEGER",
+        "at_risk": "BOOLEAN NOT NULL",
+        "risk_reasons": "VARCHAR[] NOT NULL",
+        "customer_records": "BIGINT NOT NULL",
+        "negative_chats": "BIGINT NOT NULL",
+        "low_csat_answers": "BIGINT NOT NULL",
+        "status": "VARCHAR NOT NULL",
+        "quarantined_by": "VARCHAR",
+        "priority": "INTEGER NOT NULL",
+        "listed_at": "TIMESTAMPTZ NOT NULL",
+    },
+    "One row per detractor (and low CSAT answer) to follow up: themes, key negative "
+    "sentences (redacted), owning team, at-risk flag with reasons, the customer's linked "
+    "records, status queued | quarantined (quarantined_by: the follow-up already queued "
+    "for that customer) and priority.",
+)
+
 TABLES: Final = {
     table.name: table
     for table in (
@@ -336,8 +491,15 @@ TABLES: Final = {
         UNIT_THEMES,
         RECORD_THEMES,
         THEME_LINEAGE,
+        NPS_BY_SEGMENT,
+        DRIVERS,
+        THEME_TRENDS,
+        ALERTS,
+        FOLLOWUPS,
     )
 }
+#: Tables the analytics stage rebuilds on every run (`followups` keeps its decisions).
+ANALYTICS_TABLES: Final = (NPS_BY_SEGMENT.name, DRIVERS.name, THEME_TRENDS.name, ALERTS.name)
 #: Tables keyed by record_id that are written together with `records`.
 RECORD_DETAIL_TABLES: Final = (CHAT_MESSAGES.name, MENTIONS.name, RAW_RECORDS.name)
 

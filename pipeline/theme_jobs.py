@@ -336,7 +336,7 @@ def list_themes(cfg: Config, *, include_retired: bool = False) -> list[dict[str,
         themes = themes[themes["status"] != "retired"]
     themes = themes.sort_values(["is_parent", "size"], ascending=[False, False])
     columns = [THEME_ID, "label", "parent_id", "is_parent", "size", "status", "keywords"]
-    return [_jsonable(row) for row in themes[[*columns, MODEL_VERSION]].to_dict("records")]
+    return [jsonable_row(row) for row in themes[[*columns, MODEL_VERSION]].to_dict("records")]
 
 
 def show_theme(cfg: Config, theme_id: int) -> dict[str, Any]:
@@ -362,7 +362,7 @@ def show_theme(cfg: Config, theme_id: int) -> dict[str, Any]:
             "WHERE theme_id IN (SELECT unnest(?::INTEGER[]))",
             [members],
         ).fetchone()
-    theme = _jsonable(row.iloc[0].to_dict())
+    theme = jsonable_row(row.iloc[0].to_dict())
     return {
         **theme,
         "records": int(records[0]) if records else 0,
@@ -370,14 +370,14 @@ def show_theme(cfg: Config, theme_id: int) -> dict[str, Any]:
             {THEME_ID: int(c[THEME_ID]), "label": c["label"], "size": int(c["size"])}
             for _, c in children.iterrows()
         ],
-        "lineage": [_jsonable(r) for r in lineage.to_dict("records")],
+        "lineage": [jsonable_row(r) for r in lineage.to_dict("records")],
     }
 
 
-def _plain(value: Any) -> Any:
-    """A warehouse value as plain JSON-able Python."""
+def plain_value(value: Any) -> Any:
+    """A warehouse value (numpy scalar or array, timestamp, NA) as plain JSON-able Python."""
     if isinstance(value, np.ndarray | list):
-        return [_plain(v) for v in value]
+        return [plain_value(v) for v in value]
     if isinstance(value, pd.Timestamp | dt.datetime):
         return value.isoformat()
     if value is None or value is pd.NA or value is pd.NaT:
@@ -387,8 +387,9 @@ def _plain(value: Any) -> Any:
     return None if isinstance(value, float) and np.isnan(value) else value
 
 
-def _jsonable(row: dict[Any, Any]) -> dict[str, Any]:
-    return {str(key): _plain(value) for key, value in row.items()}
+def jsonable_row(row: dict[Any, Any]) -> dict[str, Any]:
+    """A warehouse row as a dict of plain JSON-able values."""
+    return {str(key): plain_value(value) for key, value in row.items()}
 
 
 def edit_codeframe(

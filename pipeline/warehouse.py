@@ -39,6 +39,7 @@ from pipeline.schemas import (
     records_contract,
     rejects_contract,
 )
+from pipeline.warehouse_analytics import AnalyticsTables
 from pipeline.warehouse_themes import ThemeTables
 
 logger = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ class BatchCounts:
     duplicates: int
 
 
-class Warehouse(ThemeTables):
+class Warehouse(ThemeTables, AnalyticsTables):
     """A DuckDB warehouse file. Use as a context manager.
 
     Args:

@@ -1,6 +1,8 @@
+import datetime as dt
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -101,3 +103,60 @@ def test_ces_mean_lies_in_its_interval_and_on_the_scale(scores):
 def test_confidence_must_be_sensible():
     with pytest.raises(ValueError, match="confidence"):
         metrics.nps([10], confidence=1.5)
+
+
+# --- per period and segment ----------------------------------------------------------------
+
+
+def _responses(rows):
+    """rows: (score_type, score, created_at ISO, team)."""
+    return pd.DataFrame(
+        {
+            "score_type": [r[0] for r in rows],
+            "score": [r[1] for r in rows],
+            "created_at": pd.to_datetime([r[2] for r in rows], utc=True),
+            "team": [r[3] for r in rows],
+        }
+    )
+
+
+def test_nps_by_segment_hand_computed_per_team_with_small_teams_flagged():
+    rows = [("nps", s, "2026-09-02T10:00", "A") for s in [10, 10, 9, 8, 3]]
+    rows += [("nps", s, "2026-09-03T10:00", "B") for s in [0, 2, 9]]
+    rows += [("nps", 10, "2026-09-03T10:00", None), ("csat", 5, "2026-09-03T10:00", "A")]
+    table = metrics.nps_by_segment(_responses(rows), segments=["team"], periods=["all"], min_n=4)
+    nps = table[table["metric"] == "nps"].set_index(["segment", "segment_value"])
+    assert list(table.columns) == list(metrics.SEGMENT_METRIC_COLUMNS)
+    everyone = nps.loc[("all", "")]
+    assert everyone["n"] == 9 and everyone["value"] == pytest.approx(100 * (5 - 3) / 9)
+    team_a = nps.loc[("team", "A")]
+    assert team_a["value"] == pytest.approx(40.0)  # (3 - 1) / 5
+    assert (team_a["promoters"], team_a["passives"], team_a["detractors"]) == (3, 1, 1)
+    assert team_a["margin"] == pytest.approx(metrics.nps([10, 10, 9, 8, 3]).margin)
+    assert not team_a["flagged"] and team_a["rank"] == 1
+    team_b = nps.loc[("team", "B")]
+    assert team_b["flagged"] and pd.isna(team_b["rank"])
+    csat = table[table["metric"] == "csat"]
+    assert csat["value"].tolist() == [100.0, 100.0]
+
+
+def test_weeks_start_on_monday_in_the_configured_timezone():
+    # Sunday 23:30 UTC is already Monday in Copenhagen
+    rows = [("nps", 10, "2026-09-06T23:30", "A"), ("nps", 0, "2026-09-06T12:00", "A")]
+    table = metrics.nps_by_segment(
+        _responses(rows), segments=[], periods=["week", "month"], timezone="Europe/Copenhagen"
+    )
+    weeks = table[(table["period"] == "week")].set_index("period_start")["value"]
+    assert weeks.to_dict() == {
+        dt.date(2026, 8, 31): -100.0,
+        dt.date(2026, 9, 7): 100.0,
+    }
+    months = table[table["period"] == "month"]
+    assert months["period_start"].tolist() == [dt.date(2026, 9, 1)]
+
+
+def test_nps_arrays_match_the_scalar_formula():
+    value, margin = metrics.nps_arrays(np.array([3, 0]), np.array([1, 0]), np.array([5, 4]))
+    assert value.tolist() == pytest.approx([40.0, 0.0])
+    assert margin[0] == pytest.approx(metrics.nps([10, 10, 9, 8, 3]).margin)
+    assert margin[1] == 0.0

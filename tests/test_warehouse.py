@@ -84,11 +84,15 @@ def test_a_file_that_fails_midway_leaves_nothing(workspace, make_config, monkeyp
         assert warehouse.read_table("batches")["file"].tolist() == ["good.csv"]
         pd.testing.assert_frame_equal(warehouse.read_table("records"), records_before)
     assert before == {
+        "alerts": 0,
         "batches": 1,
         "chat_messages": 0,
+        "drivers": 0,
         "embeddings": 0,
         "enriched_records": 0,
+        "followups": 0,
         "mentions": 0,
+        "nps_by_segment": 0,
         "opinion_units": 0,
         "raw_records": 290,
         "record_sentiment": 0,
@@ -96,6 +100,7 @@ def test_a_file_that_fails_midway_leaves_nothing(workspace, make_config, monkeyp
         "records": 290,
         "rejects": 10,
         "theme_lineage": 0,
+        "theme_trends": 0,
         "themes": 0,
         "unit_sentiment": 0,
         "unit_themes": 0,

@@ -59,6 +59,9 @@ def test_nightly_ingests_configured_sources_once(harness, tmp_path, monkeypatch)
     assert first["sentiment"]["records"] == 3
     assert first["sentiment"]["model"].startswith("ensemble@")
     assert first["themes"]["skipped"].startswith("themes need at least 50 units")
+    # no themes yet: scores by segment and follow-ups all the same (the detractor, score 2)
+    assert first["analytics"]["respondents"] == 2 and first["analytics"]["themes"] == 0
+    assert first["analytics"]["followups"] == 1
 
     second = nightly()
     assert second["ingest"]["survey"]["accepted"] == 0

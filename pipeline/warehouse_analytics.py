@@ -1,0 +1,174 @@
+"""The warehouse's analytics tables: reads for drivers, trends and follow-ups, and their writes.
+
+Part of :class:`pipeline.warehouse.Warehouse` (kept apart for size only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from pipeline.schemas import (
+    ANALYTICS_TABLES,
+    ENRICHED_RECORDS,
+    FOLLOWUPS,
+    OPINION_UNITS,
+    RECORD_ID,
+    RECORD_SENTIMENT,
+    RECORDS,
+    TABLES,
+    THEME_ID,
+    THEMES,
+    UNIT_ID,
+    UNIT_SENTIMENT,
+    UNIT_THEMES,
+)
+
+#: Columns holding lists, written as DuckDB LIST values.
+_LIST_TYPES = {
+    "quotes": pa.list_(pa.string()),
+    "themes": pa.list_(pa.string()),
+    "sentences": pa.list_(pa.string()),
+    "risk_reasons": pa.list_(pa.string()),
+    "theme_ids": pa.list_(pa.int32()),
+}
+
+
+def _arrow(frame: pd.DataFrame) -> pa.Table:
+    """The frame as Arrow, list columns typed (an empty list stays an empty list)."""
+    plain = frame.drop(columns=[c for c in _LIST_TYPES if c in frame.columns])
+    table = pa.Table.from_pandas(plain, preserve_index=False)
+    for name, kind in _LIST_TYPES.items():
+        if name in frame.columns:
+            values = [list(v) if isinstance(v, list | tuple) else [] for v in frame[name]]
+            table = table.append_column(name, pa.array(values, kind))
+    return table
+
+
+class AnalyticsTables:
+    """Methods for ``nps_by_segment``, ``drivers``, ``theme_trends``, ``alerts``, ``followups``."""
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:  # pragma: no cover - overridden
+        """The open connection."""
+        raise NotImplementedError
+
+    def columns(self, table: str, *, catalog: str | None = None) -> list[str]:  # pragma: no cover
+        """Provided by Warehouse."""
+        raise NotImplementedError
+
+    # --- reads ----------------------------------------------------------------------------
+
+    def analytics_records(self, segments: Iterable[str]) -> pd.DataFrame:
+        """Every record with what analytics needs.
+
+        Args:
+            segments: Segment columns wanted; those the warehouse lacks are skipped.
+
+        Returns:
+            record_id, source, customer_id, created_at, score, score_type, nps_category,
+            the segment columns, lang and is_duplicate (NULL before enrichment), sentiment and
+            sentiment_label (the record's; NULL before scoring).
+        """
+        present = set(self.columns(RECORDS.name))
+        wanted = [s for s in dict.fromkeys(segments) if s in present and s != "lang"]
+        extra = "".join(f', r."{name}"' for name in wanted)
+        return self.con.execute(
+            f"SELECT r.{RECORD_ID}, r.source, r.customer_id, r.created_at, r.score, "
+            f"r.score_type, r.nps_category{extra}, e.lang, e.is_duplicate, s.score AS sentiment, "
+            f"s.label AS sentiment_label "
+            f'FROM main."{RECORDS.name}" r '
+            f'LEFT JOIN main."{ENRICHED_RECORDS.name}" e USING ({RECORD_ID}) '
+            f'LEFT JOIN main."{RECORD_SENTIMENT.name}" s USING ({RECORD_ID}) '
+            f"ORDER BY r.created_at, r.{RECORD_ID}"
+        ).df()
+
+    def theme_mentions(self) -> pd.DataFrame:
+        """Each record's themes: record_id, theme_id, units, sentiment (mean unit score)."""
+        return self.con.execute(
+            f"SELECT t.{RECORD_ID}, t.{THEME_ID}, count(*)::BIGINT AS units, "
+            "coalesce(avg(s.score), 0.0) AS sentiment "
+            f'FROM main."{UNIT_THEMES.name}" t '
+            f'LEFT JOIN main."{UNIT_SENTIMENT.name}" s USING ({UNIT_ID}) '
+            f"WHERE t.{THEME_ID} IS NOT NULL GROUP BY ALL ORDER BY 1, 2"
+        ).df()
+
+    def quote_candidates(self, per_theme: int = 10) -> pd.DataFrame:
+        """Detractors' negative and promoters' positive units, most typical first.
+
+        Returns:
+            theme_id, nps_category, text, similarity: up to ``per_theme`` distinct texts per
+            theme and category.
+        """
+        return self.con.execute(
+            f"SELECT {THEME_ID}, nps_category, text, similarity FROM ("
+            f"  SELECT t.{THEME_ID}, r.nps_category, u.text, max(t.similarity) AS similarity "
+            f'  FROM main."{UNIT_THEMES.name}" t '
+            f'  JOIN main."{OPINION_UNITS.name}" u USING ({UNIT_ID}) '
+            f'  JOIN main."{RECORDS.name}" r ON r.{RECORD_ID} = t.{RECORD_ID} '
+            f'  JOIN main."{UNIT_SENTIMENT.name}" s ON s.{UNIT_ID} = t.{UNIT_ID} '
+            f"  WHERE t.{THEME_ID} IS NOT NULL AND r.score_type = 'nps' AND ("
+            "    (r.nps_category = 'detractor' AND s.label = 'negative') OR "
+            "    (r.nps_category = 'promoter' AND s.label = 'positive')) "
+            "  GROUP BY ALL) "
+            f"QUALIFY row_number() OVER (PARTITION BY {THEME_ID}, nps_category "
+            "ORDER BY similarity DESC, text) <= ? ORDER BY 1, 2, 4 DESC",
+            [per_theme],
+        ).df()
+
+    def units_of(self, record_ids: list[str]) -> pd.DataFrame:
+        """The opinion units of these records: record_id, position, text, label, score."""
+        if not record_ids:
+            return pd.DataFrame(columns=[RECORD_ID, "position", "text", "label", "score"])
+        return self.con.execute(
+            f"SELECT u.{RECORD_ID}, u.position, u.text, s.label, s.score "
+            f'FROM main."{OPINION_UNITS.name}" u '
+            f'LEFT JOIN main."{UNIT_SENTIMENT.name}" s USING ({UNIT_ID}) '
+            f"WHERE u.{RECORD_ID} IN (SELECT unnest(?::VARCHAR[])) ORDER BY 1, 2",
+            [record_ids],
+        ).df()
+
+    def analytics_themes(self) -> pd.DataFrame:
+        """The `themes` table's id, label, parent, is_parent and status."""
+        return self.con.execute(
+            f"SELECT {THEME_ID}, label, parent_id, is_parent, status "
+            f'FROM main."{THEMES.name}" ORDER BY {THEME_ID}'
+        ).df()
+
+    # --- writes ---------------------------------------------------------------------------
+
+    def write_analytics(self, tables: Mapping[str, pd.DataFrame]) -> None:
+        """Replace the analytics tables given (and `followups`) in one transaction.
+
+        Args:
+            tables: Table name -> its complete new content; names from `ANALYTICS_TABLES`
+                or ``followups``.
+
+        Raises:
+            ValueError: For a table that is not an analytics table.
+        """
+        allowed = {*ANALYTICS_TABLES, FOLLOWUPS.name}
+        unknown = set(tables) - allowed
+        if unknown:
+            raise ValueError(f"not analytics tables: {sorted(unknown)}")
+        self.con.begin()
+        try:
+            for name, frame in tables.items():
+                self.con.execute(f'DELETE FROM main."{name}"')
+                if frame.empty:
+                    continue
+                arrow = _arrow(frame[[c for c in TABLES[name].columns if c in frame.columns]])
+                self.con.register("_analytics_rows", arrow)
+                try:
+                    self.con.execute(
+                        f'INSERT INTO main."{name}" BY NAME SELECT * FROM _analytics_rows'
+                    )
+                finally:
+                    self.con.unregister("_analytics_rows")
+        except BaseException:
+            self.con.rollback()
+            raise
+        self.con.commit()
