@@ -110,6 +110,21 @@ def main() -> None:
             )
         first_two = {top_reason.get(t, "-") for t in ranked["theme_id"].head(2)}
         print(f"  top two are the themes of {sorted(TARGET)}: {first_two == TARGET}")
+        level_ids = set(overall.loc[overall["level"] == level, "theme_id"])
+        for reason in sorted(TARGET):
+            wanted = set(keyed.loc[keyed["negativereason"] == reason, "record_id"])
+            best = (0.0, -1)
+            for theme_id, group in both[both["theme_id"].isin(level_ids)].groupby("theme_id"):
+                members = set(group["record_id"])
+                hit = len(members & wanted)
+                if hit:
+                    precision, recall = hit / len(members), hit / len(wanted)
+                    best = max(best, (2 * precision * recall / (precision + recall), theme_id))
+            row = overall[overall["theme_id"] == best[1]].iloc[0]
+            print(
+                f"  best-F1 theme of {reason}: {best[1]} {row['label']!r} (F1 {best[0]:.2f}), "
+                f"rank {row['rank']}, role {row['role']}"
+            )
 
 
 if __name__ == "__main__":

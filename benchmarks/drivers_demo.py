@@ -36,7 +36,8 @@ from pipeline.analytics_jobs import driver_options
 from pipeline.config import Config, EmbedConfig, config_from_dict
 from pipeline.demo import generate_demo, write_demo
 from pipeline.embed import model_cache_dir
-from pipeline.priorities import drivers_report
+from pipeline.priorities import drivers_report, verdict_shares
+from pipeline.themes.words import stop_words
 from pipeline.warehouse import Warehouse
 
 
@@ -133,6 +134,7 @@ def main() -> None:
         themes = warehouse.analytics_themes()
         mentions = warehouse.theme_mentions()
         candidates = warehouse.quote_candidates()
+        sample = warehouse.theme_unit_sample()
     keyed = labels[labels["source"] == "survey"].merge(ids, on=["source", "source_id"])
     wanted = {
         key: set(keyed.loc[keyed["mentioned"].map(lambda m, k=key: k in m), "record_id"])
@@ -155,12 +157,12 @@ def main() -> None:
 
     _codeframe(
         cfg=cfg, truth=truth, wanted=wanted, leaf_records=leaf_records, survey_ids=survey_ids,
-        records=records, themes=themes, mentions=mentions, candidates=candidates,
+        records=records, themes=themes, mentions=mentions, candidates=candidates, sample=sample,
     )  # fmt: skip
 
 
 def _codeframe(
-    *, cfg, truth, wanted, leaf_records, survey_ids, records, themes, mentions, candidates
+    *, cfg, truth, wanted, leaf_records, survey_ids, records, themes, mentions, candidates, sample
 ) -> None:
     """Leaves that are mostly one driver merged into it (an analyst's first codeframe)."""
     driver_id = {key: 10_000 + i for i, key in enumerate(truth)}
@@ -191,6 +193,10 @@ def _codeframe(
     table = drivers_report(
         respondents, merged_themes, merged, records, options=driver_options(cfg),
         quote_candidates=candidates,
+        verdicts=verdict_shares(
+            sample.assign(theme_id=sample["theme_id"].map(merge).fillna(sample["theme_id"])),
+            merged_themes, ignore=stop_words(),
+        ),
     )  # fmt: skip
     merged_records = {
         int(t): set(g["record_id"]) & survey_ids for t, g in merged.groupby("theme_id")

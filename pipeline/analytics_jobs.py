@@ -12,23 +12,27 @@ import datetime as dt
 import hashlib
 import logging
 import time
-from dataclasses import asdict, dataclass
-from typing import Any, Final
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Final, TypeVar
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel
 
 from pipeline.config import Config
 from pipeline.errors import VerbatimError
 from pipeline.followup import FOLLOWUP_COLUMNS, QUEUED, FollowupRule, build_followups
 from pipeline.metrics import nps_by_segment, period_starts
-from pipeline.priorities import DriverOptions, drivers_report, theme_levels
+from pipeline.priorities import DriverOptions, drivers_report, theme_levels, verdict_shares
 from pipeline.schemas import ALERTS, DRIVERS, FOLLOWUPS, NPS_BY_SEGMENT, THEME_TRENDS
+from pipeline.sentiment.lexicon import verdict_only
 from pipeline.theme_jobs import jsonable_row
+from pipeline.themes.words import stop_words
 from pipeline.trends import AlertRule, theme_alerts, theme_trends, trend_direction
 from pipeline.warehouse import Warehouse
 
 logger = logging.getLogger(__name__)
+_Rule = TypeVar("_Rule", DriverOptions, AlertRule, FollowupRule)
 
 #: The keys `verbatim drivers --json` promises for every theme.
 DRIVER_JSON_KEYS: Final = (
@@ -36,7 +40,7 @@ DRIVER_JSON_KEYS: Final = (
     "mentions", "respondents", "flagged", "detractor_share", "passive_share", "promoter_share",
     "sentiment", "nps_impact", "ci_low", "ci_high", "p_value", "q_value", "adjusted_impact",
     "adjusted_ci_low", "adjusted_ci_high", "recoverable", "trend", "alert", "chat_mentions",
-    "chat_csat", "social_mentions", "social_sentiment", "quotes",
+    "chat_csat", "social_mentions", "social_sentiment", "verdict_share", "quotes",
 )  # fmt: skip
 
 
@@ -77,45 +81,16 @@ class AnalyticsReport:
         return asdict(self)
 
 
+def _from_settings(kind: type[_Rule], section: BaseModel, **extra: Any) -> _Rule:
+    """Build a stage's settings dataclass from the configuration section of the same names."""
+    names = {spec.name for spec in fields(kind)}
+    return kind(**{k: v for k, v in dict(section).items() if k in names}, **extra)
+
+
 def driver_options(cfg: Config) -> DriverOptions:
     """The estimation and ranking settings of ``[drivers]`` and ``[metrics]``."""
-    settings = cfg.drivers
-    return DriverOptions(
-        resamples=settings.resamples,
-        model_resamples=settings.model_resamples,
-        regularisation=settings.regularisation,
-        min_mentions=settings.min_mentions,
-        alpha=settings.alpha,
-        confidence=cfg.metrics.confidence,
-        min_n=cfg.metrics.min_n,
-        seed=settings.seed,
-    )
-
-
-def _alert_rule(cfg: Config) -> AlertRule:
-    settings = cfg.trends
-    return AlertRule(
-        recent_weeks=settings.recent_weeks,
-        baseline_weeks=settings.baseline_weeks,
-        min_baseline_weeks=settings.min_baseline_weeks,
-        alpha=settings.alpha,
-        min_mentions=settings.min_mentions,
-        min_ratio=settings.min_ratio,
-        emerging_share=settings.emerging_share,
-    )
-
-
-def _followup_rule(cfg: Config) -> FollowupRule:
-    settings = cfg.followup
-    return FollowupRule(
-        owners=dict(settings.owners),
-        default_owner=settings.default_owner,
-        quarantine_days=settings.quarantine_days,
-        risk_window_days=settings.risk_window_days,
-        low_csat=settings.low_csat,
-        repeated_low_csat=settings.repeated_low_csat,
-        include_low_csat=settings.include_low_csat,
-        sentences=settings.sentences,
+    return _from_settings(
+        DriverOptions, cfg.drivers, confidence=cfg.metrics.confidence, min_n=cfg.metrics.min_n
     )
 
 
@@ -158,7 +133,7 @@ def compute_analytics(
     counted = records[~records["is_duplicate"].fillna(False).astype(bool)]
     weeks = period_starts(counted["created_at"], "week", timezone=cfg.ingest.timezone)
     trends = theme_trends(counted, both, weeks)
-    alerts = theme_alerts(trends, rule=_alert_rule(cfg))
+    alerts = theme_alerts(trends, rule=_from_settings(AlertRule, cfg.trends))
     if not alerts.empty:
         alerts = alerts.assign(
             alert_id=_alert_ids(alerts),
@@ -166,16 +141,20 @@ def compute_analytics(
             label=alerts["theme_id"].map(label),
         )
     respondents = records[(records["score_type"] == "nps") & records["score"].notna()]
+    topic_free = stop_words(cfg.themes.stop_words)
+    candidates = warehouse.quote_candidates()
+    candidates["verdict"] = verdict_only(candidates["text"].tolist(), ignore=topic_free)
     drivers = drivers_report(
         respondents, themes, mentions, records, options=driver_options(cfg),
         segments=tuple(cfg.drivers.segments),
         trend=trend_direction(trends, weeks=cfg.trends.direction_weeks),
         alerts=alerts[alerts["active"]] if not alerts.empty else None,
-        quote_candidates=warehouse.quote_candidates(),
+        quote_candidates=candidates,
+        verdicts=verdict_shares(warehouse.theme_unit_sample(), themes, ignore=topic_free),
         csat_scale=ranges.csat,
     )  # fmt: skip
     previous = warehouse.read_table(FOLLOWUPS.name)
-    rule = _followup_rule(cfg)
+    rule = _from_settings(FollowupRule, cfg.followup)
     candidates = records[
         ((records["score_type"] == "nps") & (records["score"] <= 6))
         | ((records["score_type"] == "csat") & (records["score"] <= rule.low_csat))

@@ -318,6 +318,12 @@ class DriversConfig(_Frozen):
     alpha: float = Field(
         default=0.05, gt=0, lt=1, description="Largest BH q-value of a driver or strength."
     )
+    general_share: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="Share of verdict-only units ('Very disappointing') making a theme general.",
+    )
     segments: list[str] = Field(
         default_factory=lambda: ["team", "product"],
         description="Segments whose drivers are stored too (`verbatim drivers --segment`).",

@@ -6,16 +6,19 @@ impact on NPS with interval and p-value (`pipeline.drivers.theme_impact`) and it
 impact (`pipeline.drivers.key_driver_impact`). Chats and social mentions carry the same theme
 ids: they add volume, chat CSAT and sentiment per theme, never NPS.
 
-**Ranking rule.** A theme with at least ``min_mentions`` mentioning respondents is a
-*detractor driver* when its impact is negative and significant (Benjamini-Hochberg q-value
-across the themes of the same level under ``alpha``, which also puts its interval below 0)
-and a *strength* when positive and significant; otherwise *neutral*, or *too few* below
-``min_mentions``. Detractor drivers are ranked by the NPS points recoverable if their
-mentioners scored like everyone else (-impact, i.e. share of respondents mentioning it times
-how much lower they score: volume and severity in one number), then by mentions, then rising
-trend first; ``rank`` 1 is the first to fix. Strengths are ranked the same way by impact as
-``strength_rank`` (protect first). Trend and alerts are shown next to each theme; they do not
-reorder it, because a rising theme's cost shows in its impact as soon as it is there.
+**Ranking rule.** A theme with at least ``min_mentions`` mentioning respondents is a *detractor
+driver* when its impact is negative and significant (Benjamini-Hochberg q-value across the
+themes of the same level under ``alpha``, which also puts its interval below 0) and a
+*strength* when positive and significant; otherwise *neutral*, or *too few* below
+``min_mentions``. A theme whose units mostly (``general_share``) give a verdict and name no
+topic ("Very disappointing", "Ikke tilfreds", "Great experience") is *general*: it shows how
+people feel, not what to fix, so it is neither ranked nor a strength. Detractor drivers are
+ranked by the NPS points recoverable if their mentioners scored like everyone else (-impact,
+i.e. share of respondents mentioning it times how much lower they score: volume and severity in
+one number), then by mentions, then rising trend first; ``rank`` 1 is the first to fix.
+Strengths are ranked the same way by impact as ``strength_rank`` (protect first). Trend and
+alerts are shown next to each theme; they do not reorder it, because a rising theme's cost
+shows in its impact as soon as it is there.
 """
 
 from __future__ import annotations
@@ -43,9 +46,9 @@ DRIVER_COLUMNS: Final = (
     "ci_low", "ci_high", "p_value", "q_value", "adjusted_impact", "adjusted_ci_low",
     "adjusted_ci_high", "detractor_coef", "promoter_coef", "recoverable", "role", "rank",
     "strength_rank", "trend", "alert", "chat_mentions", "chat_csat", "chat_sentiment",
-    "social_mentions", "social_sentiment", "quotes",
+    "social_mentions", "social_sentiment", "verdict_share", "quotes",
 )  # fmt: skip
-Role = Literal["detractor_driver", "strength", "neutral", "too_few"]
+Role = Literal["detractor_driver", "strength", "neutral", "general", "too_few"]
 THEME: Final = "theme"
 PARENT: Final = "parent"
 
@@ -58,6 +61,7 @@ class DriverOptions:
     model_resamples: int = 200
     regularisation: float = 1.0
     min_mentions: int = 10
+    general_share: float = 0.5
     alpha: float = 0.05
     confidence: float = 0.95
     min_n: int = 30
@@ -234,18 +238,44 @@ def driver_table(
     return table
 
 
+def verdict_shares(
+    sample: pd.DataFrame, themes: pd.DataFrame, *, ignore: frozenset[str]
+) -> pd.Series:
+    """theme_id -> share of its units that only give a verdict (parents pool their children).
+
+    Args:
+        sample: Units of each leaf theme: ``theme_id``, ``text``.
+        themes: ``theme_id``, ``parent_id``.
+        ignore: Words that carry no topic (the theme stop words).
+    """
+    from pipeline.sentiment.lexicon import verdict_only
+
+    if sample.empty:
+        return pd.Series(dtype=float)
+    flags = sample.assign(verdict=verdict_only(sample["text"].tolist(), ignore=ignore))
+    parent_of = themes.set_index("theme_id")["parent_id"].dropna().astype("int64")
+    lifted = flags.assign(theme_id=flags["theme_id"].map(parent_of)).dropna(subset=["theme_id"])
+    both = pd.concat([flags, lifted.astype({"theme_id": "int64"})])
+    return both.groupby("theme_id")["verdict"].mean()
+
+
 def _quotes(catalogue: pd.DataFrame, candidates: pd.DataFrame, roles: pd.Series) -> pd.Series:
     """theme_id -> three quotes for each theme.
 
     Detractors' negative units for a detractor driver, promoters' positive units for a
-    strength, else the most typical units of either.
+    strength, else the most typical units of either; units that name a topic before those
+    that only give a verdict (optional ``verdict`` column), then the most typical.
     """
     parent_of = catalogue.set_index("theme_id")["parent_id"].dropna().astype("int64")
     lifted = candidates.assign(theme_id=candidates["theme_id"].map(parent_of)).dropna(
         subset=["theme_id"]
     )
     pool = pd.concat([candidates, lifted.astype({"theme_id": "int64"})])
-    pool = pool.sort_values("similarity", ascending=False).drop_duplicates(["theme_id", "text"])
+    if "verdict" not in pool.columns:
+        pool = pool.assign(verdict=False)
+    pool = pool.sort_values(["verdict", "similarity"], ascending=[True, False]).drop_duplicates(
+        ["theme_id", "text"]
+    )
     wanted = {"detractor_driver": ["detractor"], "strength": ["promoter"]}
     quotes = []
     for theme_id, role in zip(catalogue["theme_id"], roles, strict=True):
@@ -266,6 +296,7 @@ def drivers_report(
     trend: pd.Series | None = None,
     alerts: pd.DataFrame | None = None,
     quote_candidates: pd.DataFrame | None = None,
+    verdicts: pd.Series | None = None,
     csat_scale: tuple[int, int] = (1, 5),
 ) -> pd.DataFrame:
     """The `drivers` table: every active theme and parent, overall and per segment value.
@@ -282,6 +313,7 @@ def drivers_report(
         trend: theme_id -> "rising" | "falling" | "steady".
         alerts: Active alerts (``theme_id``, ``kind``).
         quote_candidates: ``theme_id``, ``nps_category``, ``text``, ``similarity``.
+        verdicts: theme_id -> share of units that only give a verdict (`verdict_shares`).
         csat_scale: Chat CSAT scale; the top two answers count as satisfied.
 
     Returns:
@@ -311,6 +343,9 @@ def drivers_report(
         else dict(zip(alerts["theme_id"], alerts["kind"], strict=True))
     )
     table["alert"] = table["theme_id"].map(active)
+    table["verdict_share"] = table["theme_id"].map(verdicts if verdicts is not None else {})
+    general = (table["verdict_share"] >= options.general_share) & (table["role"] != "too_few")
+    table.loc[general, "role"] = "general"
     overall = table.iloc[: len(catalogue)]
     quotes = (
         _quotes(catalogue, quote_candidates, overall["role"])

@@ -385,6 +385,7 @@ DRIVERS = Table(
         "chat_sentiment": "DOUBLE",
         "social_mentions": "BIGINT NOT NULL",
         "social_sentiment": "DOUBLE",
+        "verdict_share": "DOUBLE",
         "quotes": "VARCHAR[] NOT NULL",
         "computed_at": "TIMESTAMPTZ NOT NULL",
     },

@@ -26,6 +26,7 @@ from pipeline.schemas import (
     UNIT_SENTIMENT,
     UNIT_THEMES,
 )
+from pipeline.warehouse_themes import _Transaction
 
 #: Columns holding lists, written as DuckDB LIST values.
 _LIST_TYPES = {
@@ -119,6 +120,22 @@ class AnalyticsTables:
             [per_theme],
         ).df()
 
+    def theme_unit_sample(self, per_theme: int = 200) -> pd.DataFrame:
+        """Up to ``per_theme`` units of each theme (a fixed pseudo-random choice).
+
+        Returns:
+            theme_id, text.
+        """
+        return self.con.execute(
+            f"SELECT t.{THEME_ID}, u.text "
+            f'FROM main."{UNIT_THEMES.name}" t '
+            f'JOIN main."{OPINION_UNITS.name}" u USING ({UNIT_ID}) '
+            f"WHERE t.{THEME_ID} IS NOT NULL "
+            f"QUALIFY row_number() OVER (PARTITION BY t.{THEME_ID} ORDER BY hash(t.{UNIT_ID})) "
+            "<= ? ORDER BY 1",
+            [per_theme],
+        ).df()
+
     def units_of(self, record_ids: list[str]) -> pd.DataFrame:
         """The opinion units of these records: record_id, position, text, label, score."""
         if not record_ids:
@@ -140,6 +157,24 @@ class AnalyticsTables:
 
     # --- writes ---------------------------------------------------------------------------
 
+    def _reset(self, name: str) -> None:
+        """Empty a table, bringing its columns up to the current schema.
+
+        Rebuilt tables are recreated; `followups`, whose rows are rewritten from the previous
+        ones, gains any column it lacks.
+        """
+        table = TABLES[name]
+        if name in ANALYTICS_TABLES:
+            self.con.execute(f'DROP TABLE IF EXISTS main."{name}"')
+            self.con.execute(table.ddl())
+            return
+        present = set(self.columns(name))
+        for column, kind in table.columns.items():
+            if column not in present:
+                plain = kind.replace(" NOT NULL", "")
+                self.con.execute(f'ALTER TABLE main."{name}" ADD COLUMN "{column}" {plain}')
+        self.con.execute(f'DELETE FROM main."{name}"')
+
     def write_analytics(self, tables: Mapping[str, pd.DataFrame]) -> None:
         """Replace the analytics tables given (and `followups`) in one transaction.
 
@@ -154,10 +189,9 @@ class AnalyticsTables:
         unknown = set(tables) - allowed
         if unknown:
             raise ValueError(f"not analytics tables: {sorted(unknown)}")
-        self.con.begin()
-        try:
+        with _Transaction(self.con):
             for name, frame in tables.items():
-                self.con.execute(f'DELETE FROM main."{name}"')
+                self._reset(name)
                 if frame.empty:
                     continue
                 arrow = _arrow(frame[[c for c in TABLES[name].columns if c in frame.columns]])
@@ -168,7 +202,3 @@ class AnalyticsTables:
                     )
                 finally:
                     self.con.unregister("_analytics_rows")
-        except BaseException:
-            self.con.rollback()
-            raise
-        self.con.commit()

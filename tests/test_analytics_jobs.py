@@ -171,3 +171,16 @@ def test_analytics_before_any_theme_still_scores_and_follows_up(
     assert _read(cfg, "drivers").empty
     with pytest.raises(Exception, match="no drivers yet"):
         analytics_jobs.driver_rows(cfg)
+
+
+def test_analytics_tables_follow_the_current_schema(tmp_path: Path) -> None:
+    with Warehouse(tmp_path / "w.duckdb") as warehouse:
+        # a warehouse written by an older version: fewer columns
+        warehouse.con.execute("DROP TABLE drivers")
+        warehouse.con.execute("CREATE TABLE drivers (theme_id INTEGER)")
+        warehouse.con.execute("ALTER TABLE followups DROP COLUMN listed_at")
+        warehouse.write_analytics({"drivers": pd.DataFrame(), "followups": pd.DataFrame()})
+        assert "verdict_share" in warehouse.columns("drivers")
+        assert "listed_at" in warehouse.columns("followups")
+        with pytest.raises(ValueError, match="not analytics tables"):
+            warehouse.write_analytics({"records": pd.DataFrame()})

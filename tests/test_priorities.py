@@ -8,7 +8,8 @@ import pytest
 
 from pipeline.demo import generate_demo
 from pipeline.demo_drivers import KEYS
-from pipeline.priorities import DRIVER_COLUMNS, DriverOptions, drivers_report
+from pipeline.priorities import DRIVER_COLUMNS, DriverOptions, drivers_report, verdict_shares
+from pipeline.themes.words import stop_words
 
 OPTIONS = DriverOptions(resamples=1000, model_resamples=20, min_n=30)
 NOISE_THEME = len(KEYS) + 1
@@ -176,10 +177,11 @@ def test_parents_pool_their_childrens_mentions_and_quotes_follow_the_role() -> N
     )
     candidates = pd.DataFrame(
         {
-            "theme_id": [1, 1, 2],
-            "nps_category": ["promoter", "detractor", "detractor"],
-            "text": ["Happy anyway", "An hour on hold", "Nobody in the chat"],
-            "similarity": [0.9, 0.8, 0.7],
+            "theme_id": [1, 1, 2, 2],
+            "nps_category": ["promoter", "detractor", "detractor", "detractor"],
+            "text": ["Happy anyway", "An hour on hold", "Nobody in the chat", "Terrible!"],
+            "similarity": [0.9, 0.8, 0.7, 0.95],
+            "verdict": [False, False, False, True],
         }
     )
     table = drivers_report(
@@ -189,6 +191,48 @@ def test_parents_pool_their_childrens_mentions_and_quotes_follow_the_role() -> N
     assert table.loc[3, "level"] == "parent" and table.loc[3, "mentions"] == 21
     assert table.loc[1, "role"] == "detractor_driver"
     assert table.loc[1, "quotes"] == ["An hour on hold"]
-    assert table.loc[3, "quotes"] == ["An hour on hold", "Nobody in the chat"]
+    # a quote naming the topic comes before a more typical one that only gives a verdict
+    assert table.loc[3, "quotes"] == ["An hour on hold", "Nobody in the chat", "Terrible!"]
     # ranks are per level: the parent ranks among parents
     assert table.loc[3, "rank"] == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("Very dissatisfied!", True),
+        ("Dårlig oplevelse.", True),
+        ("Ikke tilfreds", True),
+        ("Great experience", True),
+        ("The staff were friendly", False),
+        ("Fakturaen var forkert", False),
+        ("Flight delayed 3 hours", False),
+        ("Vet ikke", False),
+    ],
+)
+def test_verdict_only_units_name_no_topic(text: str, verdict: bool) -> None:
+    from pipeline.sentiment.lexicon import verdict_only
+
+    assert verdict_only([text], ignore=stop_words()).tolist() == [verdict]
+
+
+def test_a_theme_of_verdicts_is_general_and_never_ranked(planted) -> None:
+    respondents, mentions, _ = planted
+    themes = _themes(len(KEYS))
+    # the waiting-time theme's units only say how bad it was; the others name their topic
+    sample = pd.DataFrame(
+        {
+            "theme_id": [1, 1, 1, 2, 2],
+            "text": ["Terrible!", "Very disappointing.", "Waited an hour", "Wrong invoice",
+                     "Charged twice"],
+        }
+    )  # fmt: skip
+    shares = verdict_shares(sample, themes, ignore=stop_words())
+    assert shares.to_dict() == pytest.approx({1: 2 / 3, 2: 0.0})
+    table = drivers_report(
+        respondents, themes, mentions, _records(respondents), options=OPTIONS, verdicts=shares
+    ).set_index("label")
+    assert table.loc["waiting_time", "role"] == "general"
+    assert pd.isna(table.loc["waiting_time", "rank"])
+    assert table.loc["billing_error", "role"] == "detractor_driver"
+    assert table["rank"].dropna().sort_values().tolist() == list(range(1, 6))

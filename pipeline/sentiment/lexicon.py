@@ -185,3 +185,56 @@ def lexicon_polarity(features: np.ndarray) -> np.ndarray:
         + features[:, idx["emoji_positive"]]
         - features[:, idx["emoji_negative"]]
     )
+
+
+#: Nouns that name the verdict rather than a topic ("bad experience", "dårlig oplevelse").
+_VERDICT_WORDS: Final = frozenset(
+    {
+        "experience", "experiences", "oplevelse", "oplevelsen", "opplevelse", "opplevelsen",
+        "upplevelse", "upplevelsen", "overall", "generelt", "generellt", "totalt", "samlet",
+        "helhet", "helheten", "helhed", "helheden", "company", "firma", "firmaet", "selskab",
+        "selskabet", "selskap", "selskapet", "företaget", "företag", "thing", "things",
+        # intensifiers and moments that add no topic ("super disappointed today")
+        "super", "totally", "absolutely", "completely", "extremely", "seriously", "truly",
+        "pretty", "today", "tonight", "yesterday", "again", "virkelig", "virkeligt", "utrolig",
+        "utroligt", "otroligt", "otrolig", "veldig", "mycket", "jätte", "ganske", "ret",
+        "igen", "igjen", "idag",
+    }
+)  # fmt: skip
+
+
+@cache
+def _polar_words() -> frozenset[str]:
+    """Single words with a valence in any of the four languages' lists."""
+    words = set()
+    for lang in ("da", "nb", "sv", "en"):
+        words |= {word for word, value in _lexicon(lang).items() if value and " " not in word}
+    return frozenset(words)
+
+
+def verdict_only(texts: Sequence[str], *, ignore: frozenset[str]) -> np.ndarray:
+    """Whether each text only gives a verdict ("Very disappointing!", "Ikke tilfreds").
+
+    A text is a verdict when it has at least one word with a valence (in the Danish,
+    Norwegian, Swedish or English list) and every other word is in ``ignore`` (stop words), a
+    negator, or a noun that names the verdict itself ("experience", "oplevelse"). "The staff
+    were friendly" is not: "staff" says what it is about.
+
+    Args:
+        texts: Opinion units.
+        ignore: Words that carry no topic (lower case).
+
+    Returns:
+        (n,) bool array.
+    """
+    polar = _polar_words()
+    neutral = ignore | _NEGATORS | _VERDICT_WORDS | {"s", "t", "d", "m"}  # it's, don't, I'm
+    result = np.zeros(len(texts), dtype=bool)
+    for row, text in enumerate(texts):
+        words = _WORD.findall(text.lower().replace("\u2019", "'"))
+        rated = [word in polar for word in words]
+        result[row] = any(rated) and all(
+            r or word in neutral or all(part in neutral for part in word.split("'") if part)
+            for word, r in zip(words, rated, strict=True)
+        )
+    return result
