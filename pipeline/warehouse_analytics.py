@@ -26,7 +26,7 @@ from pipeline.schemas import (
     UNIT_SENTIMENT,
     UNIT_THEMES,
 )
-from pipeline.warehouse_themes import _Transaction
+from pipeline.warehouse_themes import _Transaction, insert_arrow
 
 #: Columns holding lists, written as DuckDB LIST values.
 _LIST_TYPES = {
@@ -194,11 +194,5 @@ class AnalyticsTables:
                 self._reset(name)
                 if frame.empty:
                     continue
-                arrow = _arrow(frame[[c for c in TABLES[name].columns if c in frame.columns]])
-                self.con.register("_analytics_rows", arrow)
-                try:
-                    self.con.execute(
-                        f'INSERT INTO main."{name}" BY NAME SELECT * FROM _analytics_rows'
-                    )
-                finally:
-                    self.con.unregister("_analytics_rows")
+                columns = [c for c in TABLES[name].columns if c in frame.columns]
+                insert_arrow(self.con, name, _arrow(frame[columns]))

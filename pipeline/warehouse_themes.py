@@ -117,13 +117,7 @@ class ThemeTables:
                 )
         with self._transaction():
             self.con.execute(f'DELETE FROM main."{THEMES.name}"')
-            self.con.register("_incoming_themes", table)
-            try:
-                self.con.execute(
-                    f'INSERT INTO main."{THEMES.name}" BY NAME SELECT * FROM _incoming_themes'
-                )
-            finally:
-                self.con.unregister("_incoming_themes")
+            insert_arrow(self.con, THEMES.name, table)
             if not lineage.empty:
                 versions = lineage[MODEL_VERSION].unique().tolist()
                 self.con.execute(
@@ -199,6 +193,15 @@ class ThemeTables:
             f'FROM main."{THEMES.name}" c WHERE c.parent_id = t.{THEME_ID}), 0) '
             "WHERE t.is_parent"
         )
+
+
+def insert_arrow(con: duckdb.DuckDBPyConnection, name: str, rows: pa.Table) -> None:
+    """Insert Arrow rows into a warehouse table, matching columns by name."""
+    con.register("_incoming_rows", rows)
+    try:
+        con.execute(f'INSERT INTO main."{name}" BY NAME SELECT * FROM _incoming_rows')
+    finally:
+        con.unregister("_incoming_rows")
 
 
 class _Transaction:
