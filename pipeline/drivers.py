@@ -42,18 +42,6 @@ KEY_DRIVER_COLUMNS: Final = (
 _BOOT_CELLS: Final = 20_000_000
 
 
-def nps_coding(scores: np.ndarray | pd.Series) -> np.ndarray:
-    """Return +1 for promoters (9-10), 0 for passives (7-8), -1 for detractors (0-6).
-
-    Raises:
-        ValueError: When a score is missing or outside 0-10.
-    """
-    values = np.asarray(scores, dtype=float)
-    if np.isnan(values).any() or ((values < 0) | (values > 10)).any():
-        raise ValueError("NPS scores must be numbers in 0..10")
-    return np.select([values >= 9, values <= 6], [1.0, -1.0], 0.0)
-
-
 def mention_matrix(
     respondents: pd.Index | pd.Series,
     mentions: pd.DataFrame,
@@ -156,7 +144,7 @@ def theme_impact(
     """Each theme's impact on NPS with a bootstrap interval and a p-value.
 
     Args:
-        coding: (n,) +1 / 0 / -1 per respondent (see `nps_coding`).
+        coding: (n,) +1 / 0 / -1 per respondent (see `pipeline.metrics.nps_coding`).
         mentioned: (n, T) 0/1 matrix: respondent i mentioned theme j.
         resamples: Bootstrap resamples.
         confidence: Interval coverage.

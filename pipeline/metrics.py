@@ -60,6 +60,18 @@ def _valid(scores: pd.Series | np.ndarray | list[float], low: float, high: float
     return values
 
 
+def nps_coding(scores: np.ndarray | pd.Series) -> np.ndarray:
+    """Return +1 for promoters (9-10), 0 for passives (7-8), -1 for detractors (0-6).
+
+    Raises:
+        ValueError: When a score is missing or outside 0-10.
+    """
+    values = np.asarray(scores, dtype=float)
+    if np.isnan(values).any() or ((values < 0) | (values > 10)).any():
+        raise ValueError("NPS scores must be numbers in 0..10")
+    return np.select([values >= 9, values <= 6], [1.0, -1.0], 0.0)
+
+
 def _empty(confidence: float) -> Estimate:
     return Estimate(None, None, None, None, 0, confidence)
 
@@ -81,11 +93,12 @@ def nps(scores: pd.Series | np.ndarray | list[float], *, confidence: float = 0.9
     n = len(values)
     if n == 0:
         return _empty(confidence)
-    promoters = float(np.mean(values >= 9))
-    detractors = float(np.mean(values <= 6))
-    value = 100.0 * (promoters - detractors)
-    variance = max(promoters + detractors - (promoters - detractors) ** 2, 0.0)
-    margin = 100.0 * _z(confidence) * math.sqrt(variance / n)
+    coding = nps_coding(values)
+    point, half = nps_arrays(
+        np.array([(coding > 0).sum()]), np.array([(coding < 0).sum()]), np.array([n]),
+        confidence=confidence,
+    )  # fmt: skip
+    value, margin = float(point[0]), float(half[0])
     return Estimate(
         value=value,
         margin=margin,
@@ -248,9 +261,8 @@ def _group_estimates(
 ) -> pd.DataFrame:  # fmt: skip
     """One row per group of ``keys``: n, value, margin, low, high (+ NPS category counts)."""
     if metric == "nps":
-        flags = answers[keys].assign(
-            n=1, promoters=answers[SCORE] >= 9, detractors=answers[SCORE] <= 6
-        )
+        coding = nps_coding(answers[SCORE])
+        flags = answers[keys].assign(n=1, promoters=coding > 0, detractors=coding < 0)
         counts = flags.groupby(keys, observed=True, dropna=False).sum().reset_index()
         counts["passives"] = counts["n"] - counts["promoters"] - counts["detractors"]
         value, margin = nps_arrays(

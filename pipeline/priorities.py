@@ -34,9 +34,9 @@ from pipeline.drivers import (
     benjamini_hochberg,
     key_driver_impact,
     mention_matrix,
-    nps_coding,
     theme_impact,
 )
+from pipeline.metrics import nps_coding
 
 #: Columns of the `drivers` table, in order.
 DRIVER_COLUMNS: Final = (

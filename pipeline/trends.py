@@ -21,7 +21,8 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from pipeline.drivers import benjamini_hochberg, nps_coding
+from pipeline.drivers import benjamini_hochberg
+from pipeline.metrics import nps_coding
 
 #: Columns of `theme_trends`' result.
 TREND_COLUMNS: Final = (

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from scipy import sparse, stats
 
 from pipeline import drivers
+from pipeline.metrics import nps_coding
 
 
 def _marks(columns: list[list[int]]) -> sparse.csr_matrix:
@@ -17,18 +18,18 @@ def _marks(columns: list[list[int]]) -> sparse.csr_matrix:
 
 
 def test_nps_coding_maps_categories() -> None:
-    assert drivers.nps_coding([0, 6, 7, 8, 9, 10]).tolist() == [-1, -1, 0, 0, 1, 1]
+    assert nps_coding([0, 6, 7, 8, 9, 10]).tolist() == [-1, -1, 0, 0, 1, 1]
 
 
 @pytest.mark.parametrize("bad", [[11], [-1], [float("nan")]])
 def test_nps_coding_refuses_scores_outside_the_scale(bad: list[float]) -> None:
     with pytest.raises(ValueError, match=r"0\.\.10"):
-        drivers.nps_coding(bad)
+        nps_coding(bad)
 
 
 def test_impact_on_a_tiny_table_matches_the_hand_computation() -> None:
     # six respondents: 10, 9, 8, 3, 2, 5 -> NPS (2 - 3) / 6 = -16.67
-    coding = drivers.nps_coding([10, 9, 8, 3, 2, 5])
+    coding = nps_coding([10, 9, 8, 3, 2, 5])
     # theme 0: mentioned by the two detractors scoring 3 and 2; the others: 10, 9, 8, 5 -> +25
     # theme 1: mentioned by 10 and 3; the others: 9, 8, 2, 5 -> (1 - 2) / 4 = -25
     marks = _marks([[0, 0, 0, 1, 1, 0], [1, 0, 0, 1, 0, 0], [0, 0, 0, 0, 0, 0]])
@@ -96,7 +97,7 @@ def test_invariants_interval_contains_estimate_and_silent_themes_have_no_impact(
     scores, cells = survey
     silent = np.zeros((len(scores), 1), dtype=bool)
     marks = sparse.csr_matrix(np.hstack([cells, silent]).astype(float))
-    result = drivers.theme_impact(drivers.nps_coding(scores), marks, resamples=30)
+    result = drivers.theme_impact(nps_coding(scores), marks, resamples=30)
     assert (result["ci_low"] <= result["nps_impact"]).all()
     assert (result["nps_impact"] <= result["ci_high"]).all()
     assert result["nps_impact"].between(-200, 200).all()
@@ -114,7 +115,7 @@ def test_key_driver_interval_contains_estimate_and_silent_themes_have_none(
     silent = np.zeros((len(scores), 1), dtype=bool)
     marks = sparse.csr_matrix(np.hstack([cells, silent]).astype(float))
     tone = marks.multiply(-0.5).tocsr()
-    result = drivers.key_driver_impact(drivers.nps_coding(scores), marks, tone, resamples=5)
+    result = drivers.key_driver_impact(nps_coding(scores), marks, tone, resamples=5)
     assert (result["adjusted_ci_low"] <= result["adjusted_impact"] + 1e-12).all()
     assert (result["adjusted_impact"] <= result["adjusted_ci_high"] + 1e-12).all()
     assert result["adjusted_impact"].iloc[-1] == 0
@@ -129,7 +130,7 @@ def test_key_driver_model_does_not_double_count_a_companion_theme() -> None:
     unrelated = rng.random(n) < 0.15
     latent = 8.5 - 4.0 * cause + rng.normal(0, 1.2, n)
     scores = np.clip(np.round(latent), 0, 10)
-    coding = drivers.nps_coding(scores)
+    coding = nps_coding(scores)
     marks = sparse.csr_matrix(np.column_stack([cause, companion, unrelated]).astype(float))
     tone = sparse.csr_matrix(marks.shape)
     raw = drivers.theme_impact(coding, marks, resamples=200)
