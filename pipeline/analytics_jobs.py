@@ -21,7 +21,13 @@ from pydantic import BaseModel
 
 from pipeline.config import Config
 from pipeline.errors import VerbatimError
-from pipeline.followup import FOLLOWUP_COLUMNS, QUEUED, FollowupRule, build_followups
+from pipeline.followup import (
+    FOLLOWUP_COLUMNS,
+    QUEUED,
+    FollowupRule,
+    build_followups,
+    followup_candidates,
+)
 from pipeline.metrics import nps_by_segment, period_starts
 from pipeline.priorities import DriverOptions, drivers_report, theme_levels, verdict_shares
 from pipeline.schemas import ALERTS, DRIVERS, FOLLOWUPS, NPS_BY_SEGMENT, THEME_TRENDS
@@ -142,25 +148,22 @@ def compute_analytics(
         )
     respondents = records[(records["score_type"] == "nps") & records["score"].notna()]
     topic_free = stop_words(cfg.themes.stop_words)
-    candidates = warehouse.quote_candidates()
-    candidates["verdict"] = verdict_only(candidates["text"].tolist(), ignore=topic_free)
+    quotes = warehouse.quote_candidates()
+    quotes["verdict"] = verdict_only(quotes["text"].tolist(), ignore=topic_free)
     drivers = drivers_report(
         respondents, themes, mentions, records, options=driver_options(cfg),
         segments=tuple(cfg.drivers.segments),
         trend=trend_direction(trends, weeks=cfg.trends.direction_weeks),
         alerts=alerts[alerts["active"]] if not alerts.empty else None,
-        quote_candidates=candidates,
+        quote_candidates=quotes,
         verdicts=verdict_shares(warehouse.theme_unit_sample(), themes, ignore=topic_free),
         csat_scale=ranges.csat,
     )  # fmt: skip
     previous = warehouse.read_table(FOLLOWUPS.name)
     rule = _from_settings(FollowupRule, cfg.followup)
-    candidates = records[
-        ((records["score_type"] == "nps") & (records["score"] <= 6))
-        | ((records["score_type"] == "csat") & (records["score"] <= rule.low_csat))
-    ]
+    called = followup_candidates(records, rule)["record_id"].tolist()
     followups = build_followups(
-        records, mentions, warehouse.units_of(candidates["record_id"].tolist()), themes,
+        records, mentions, warehouse.units_of(called), themes,
         rule=rule, previous=previous, now=stamp.to_pydatetime(),
     )  # fmt: skip
     return {
@@ -206,7 +209,7 @@ def update_analytics(cfg: Config, *, now: dt.datetime | None = None) -> Analytic
         followups=len(followups),
         queued=int((followups["status"] == QUEUED).sum()) if not followups.empty else 0,
         at_risk=int(followups["at_risk"].sum()) if not followups.empty else 0,
-        segment_rows=len(tables[NPS_BY_SEGMENT.name]),
+        segment_rows=len(scores),
         seconds=round(time.perf_counter() - started, 2),
         computed_at=pd.Timestamp(stamp).isoformat(),
     )

@@ -66,11 +66,23 @@ def _owner_lookup(themes: pd.DataFrame, owners: Mapping[str, str]) -> dict[int, 
     return result
 
 
-def _candidates(records: pd.DataFrame, rule: FollowupRule) -> pd.DataFrame:
+def followup_candidates(records: pd.DataFrame, rule: FollowupRule) -> pd.DataFrame:
+    """The records to follow up, oldest first, with their ``reason``.
+
+    Args:
+        records: ``record_id``, ``created_at``, ``score_type``, ``score`` (and anything else).
+        rule: Whether low CSAT answers count, and what is low.
+
+    Returns:
+        NPS detractors (reason "detractor") and, when ``rule.include_low_csat``, CSAT answers
+        at or under ``rule.low_csat`` ("low_csat").
+    """
     is_detractor = (records["score_type"] == "nps") & (records["score"] <= 6)
-    is_low_csat = (records["score_type"] == "csat") & (records["score"] <= rule.low_csat)
-    if not rule.include_low_csat:
-        is_low_csat = is_low_csat & False
+    is_low_csat = (
+        rule.include_low_csat
+        & (records["score_type"] == "csat")
+        & (records["score"] <= rule.low_csat)
+    )
     chosen = records[is_detractor | is_low_csat]
     return chosen.assign(
         reason=np.where(is_detractor[chosen.index], "detractor", "low_csat")
@@ -176,8 +188,8 @@ def build_followups(
         records: Every record: ``record_id``, ``customer_id``, ``source``, ``created_at``,
             ``score``, ``score_type``, ``sentiment_label`` (the record's sentiment).
         mentions: Leaf themes per record: ``record_id``, ``theme_id``, ``sentiment``.
-        units: The candidates' opinion units: ``record_id``, ``position``, ``text``, ``label``,
-            ``score`` (sentiment).
+        units: The opinion units of `followup_candidates`' records: ``record_id``,
+            ``position``, ``text``, ``label``, ``score`` (sentiment).
         themes: The `themes` table (``theme_id``, ``label``, ``parent_id``, ``status``).
         rule: Who gets a follow-up and how.
         previous: The `followups` table as it was: its statuses and queue times are kept.
@@ -188,7 +200,7 @@ def build_followups(
         first, then lowest score, then oldest.
     """
     previous = previous if previous is not None else pd.DataFrame(columns=FOLLOWUP_COLUMNS)
-    candidates = _candidates(records, rule).reset_index(drop=True)
+    candidates = followup_candidates(records, rule).reset_index(drop=True)
     if candidates.empty:
         return pd.DataFrame(columns=list(FOLLOWUP_COLUMNS))
     labels = themes.set_index("theme_id")["label"]
