@@ -69,6 +69,13 @@ class DriverOptions:
     key_drivers: bool = True
 
 
+def _parent_rows(frame: pd.DataFrame, themes: pd.DataFrame) -> pd.DataFrame:
+    """``frame``'s rows of leaves that have a parent, with ``theme_id`` set to the parent."""
+    parent_of = themes.set_index("theme_id")["parent_id"].dropna().astype("int64")
+    lifted = frame.assign(theme_id=frame["theme_id"].map(parent_of)).dropna(subset=["theme_id"])
+    return lifted.astype({"theme_id": "int64"})
+
+
 def theme_levels(
     themes: pd.DataFrame, mentions: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -88,27 +95,24 @@ def theme_levels(
     )
     leaves = mentions[mentions["theme_id"].isin(catalogue.loc[catalogue["level"] == THEME,
                                                               "theme_id"])]  # fmt: skip
-    parent_of = catalogue.set_index("theme_id")["parent_id"].dropna()
-    up = leaves.assign(theme_id=leaves["theme_id"].map(parent_of)).dropna(subset=["theme_id"])
-    up = up.assign(weighted=up["sentiment"] * up["units"])
+    up = _parent_rows(leaves, catalogue)
     parents = (
-        up.groupby(["record_id", "theme_id"], as_index=False)
+        up.assign(weighted=up["sentiment"] * up["units"])
+        .groupby(["record_id", "theme_id"], as_index=False)
         .agg(units=("units", "sum"), weighted=("weighted", "sum"))
         .assign(sentiment=lambda f: f["weighted"] / f["units"])
         .drop(columns="weighted")
     )
-    parents["theme_id"] = parents["theme_id"].astype("int64")
     both = pd.concat([leaves, parents[leaves.columns.intersection(parents.columns)]])
     return catalogue.reset_index(drop=True), both.reset_index(drop=True)
 
 
 def _category_shares(coding: np.ndarray, marks: sparse.csr_matrix) -> pd.DataFrame:
     """Counts of each NPS category among mentioners, and each category's share mentioning."""
-    matrix = sparse.csr_matrix(marks)
     table = {}
     for name, value in (("detractor", -1.0), ("passive", 0.0), ("promoter", 1.0)):
         members = (coding == value).astype(float)
-        count = np.asarray(matrix.T @ members).ravel()
+        count = np.asarray(marks.T @ members).ravel()
         table[f"{name}s"] = count.astype(int)
         with np.errstate(invalid="ignore", divide="ignore"):
             table[f"{name}_share"] = count / members.sum()
@@ -119,7 +123,10 @@ def _channel_columns(
     catalogue: pd.DataFrame, mentions: pd.DataFrame, records: pd.DataFrame,
     csat_scale: tuple[int, int],
 ) -> pd.DataFrame:  # fmt: skip
-    """Chat mentions, chat CSAT (% top two boxes) and sentiment; social mentions, sentiment."""
+    """Chat mentions, chat CSAT (% top two boxes) and sentiment; social mentions, sentiment.
+
+    Indexed by theme id, in ``catalogue`` order.
+    """
     joined = mentions.merge(records[["record_id", "source", "score_type", "score"]],
                             on="record_id")  # fmt: skip
     chat = joined[joined["source"] == "chat"]
@@ -138,7 +145,7 @@ def _channel_columns(
     columns = columns.reindex(catalogue["theme_id"])
     for name in ("chat_mentions", "social_mentions"):
         columns[name] = columns[name].fillna(0).astype("int64")
-    return columns.reset_index(drop=True)
+    return columns
 
 
 def _roles(table: pd.DataFrame, options: DriverOptions) -> pd.Series:
@@ -253,9 +260,7 @@ def verdict_shares(
     if sample.empty:
         return pd.Series(dtype=float)
     flags = sample.assign(verdict=verdict_only(sample["text"].tolist(), ignore=ignore))
-    parent_of = themes.set_index("theme_id")["parent_id"].dropna().astype("int64")
-    lifted = flags.assign(theme_id=flags["theme_id"].map(parent_of)).dropna(subset=["theme_id"])
-    both = pd.concat([flags, lifted.astype({"theme_id": "int64"})])
+    both = pd.concat([flags, _parent_rows(flags, themes)])
     return both.groupby("theme_id")["verdict"].mean()
 
 
@@ -266,11 +271,7 @@ def _quotes(catalogue: pd.DataFrame, candidates: pd.DataFrame, roles: pd.Series)
     strength, else the most typical units of either; units that name a topic before those
     that only give a verdict (optional ``verdict`` column), then the most typical.
     """
-    parent_of = catalogue.set_index("theme_id")["parent_id"].dropna().astype("int64")
-    lifted = candidates.assign(theme_id=candidates["theme_id"].map(parent_of)).dropna(
-        subset=["theme_id"]
-    )
-    pool = pd.concat([candidates, lifted.astype({"theme_id": "int64"})])
+    pool = pd.concat([candidates, _parent_rows(candidates, catalogue)])
     if "verdict" not in pool.columns:
         pool = pool.assign(verdict=False)
     pool = pool.sort_values(["verdict", "similarity"], ascending=[True, False]).drop_duplicates(
@@ -334,8 +335,7 @@ def drivers_report(
             )  # fmt: skip
     table = pd.concat(parts, ignore_index=True)
     channels = _channel_columns(catalogue, both, records, csat_scale)
-    table = table.merge(channels.assign(theme_id=catalogue["theme_id"].to_numpy()),
-                        on="theme_id", how="left")  # fmt: skip
+    table = table.merge(channels, left_on="theme_id", right_index=True, how="left")
     table["trend"] = table["theme_id"].map(trend if trend is not None else {}).fillna("steady")
     active = (
         {}
