@@ -156,16 +156,29 @@ class Warehouse(ThemeTables, AnalyticsTables):
     # --- schema ---------------------------------------------------------------------------
 
     def ensure_schema(self, extra_segments: Iterable[str] = ()) -> None:
-        """Create missing tables, and segment columns the configuration adds to `records`."""
+        """Create missing tables and missing columns.
+
+        A warehouse written by an older version gains the columns the current schema adds
+        (NULL in its old rows); `records` also gains the segment columns the configuration adds.
+        """
         for table in TABLES.values():
             self.con.execute(table.ddl())
             if table.name in _STAGED:
                 self.con.execute(table.ddl(temporary_name=f"staged_{table.name}"))
+            self._add_columns(f'main."{table.name}"', table.name, None, table.columns)
+        segments = dict.fromkeys(extra_segments, "VARCHAR")
         for target, catalog in ((f'main."{RECORDS.name}"', None), (_staged(RECORDS.name), "temp")):
-            existing = set(self.columns(RECORDS.name, catalog=catalog))
-            for name in extra_segments:
-                if name not in existing:
-                    self.con.execute(f'ALTER TABLE {target} ADD COLUMN "{name}" VARCHAR')
+            self._add_columns(target, RECORDS.name, catalog, segments)
+
+    def _add_columns(
+        self, target: str, table: str, catalog: str | None, columns: dict[str, str]
+    ) -> None:
+        """Add the ``columns`` (name -> DuckDB type) that ``table`` lacks, as nullable."""
+        existing = set(self.columns(table, catalog=catalog))
+        for name, kind in columns.items():
+            if name not in existing:
+                plain = kind.replace(" NOT NULL", "")
+                self.con.execute(f'ALTER TABLE {target} ADD COLUMN "{name}" {plain}')
 
     def table_names(self) -> list[str]:
         """Every table in the warehouse (not the connection's temporary staging tables)."""

@@ -158,22 +158,16 @@ class AnalyticsTables:
     # --- writes ---------------------------------------------------------------------------
 
     def _reset(self, name: str) -> None:
-        """Empty a table, bringing its columns up to the current schema.
+        """Empty a table.
 
-        Rebuilt tables are recreated; `followups`, whose rows are rewritten from the previous
-        ones, gains any column it lacks.
+        A rebuilt table is recreated, so its columns are exactly the schema's; `followups`
+        keeps its table and gains new columns when the warehouse opens (`ensure_schema`).
         """
-        table = TABLES[name]
         if name in ANALYTICS_TABLES:
             self.con.execute(f'DROP TABLE IF EXISTS main."{name}"')
-            self.con.execute(table.ddl())
-            return
-        present = set(self.columns(name))
-        for column, kind in table.columns.items():
-            if column not in present:
-                plain = kind.replace(" NOT NULL", "")
-                self.con.execute(f'ALTER TABLE main."{name}" ADD COLUMN "{column}" {plain}')
-        self.con.execute(f'DELETE FROM main."{name}"')
+            self.con.execute(TABLES[name].ddl())
+        else:
+            self.con.execute(f'DELETE FROM main."{name}"')
 
     def write_analytics(self, tables: Mapping[str, pd.DataFrame]) -> None:
         """Replace the analytics tables given (and `followups`) in one transaction.

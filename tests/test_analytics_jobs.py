@@ -179,6 +179,7 @@ def test_analytics_tables_follow_the_current_schema(tmp_path: Path) -> None:
         warehouse.con.execute("DROP TABLE drivers")
         warehouse.con.execute("CREATE TABLE drivers (theme_id INTEGER)")
         warehouse.con.execute("ALTER TABLE followups DROP COLUMN listed_at")
+    with Warehouse(tmp_path / "w.duckdb") as warehouse:
         warehouse.write_analytics({"drivers": pd.DataFrame(), "followups": pd.DataFrame()})
         assert "verdict_share" in warehouse.columns("drivers")
         assert "listed_at" in warehouse.columns("followups")
