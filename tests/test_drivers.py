@@ -81,22 +81,24 @@ def test_bootstrap_interval_covers_a_known_effect() -> None:
 
 
 @st.composite
-def _survey(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
+def _survey(draw: st.DrawFn) -> tuple[np.ndarray, sparse.csr_matrix]:
+    """Scores and who mentioned which theme; the last theme is mentioned by nobody."""
     n = draw(st.integers(min_value=1, max_value=60))
     scores = draw(st.lists(st.integers(0, 10), min_size=n, max_size=n))
     themes = draw(st.integers(min_value=1, max_value=4))
-    cells = draw(st.lists(st.booleans(), min_size=n * themes, max_size=n * themes))
-    return np.array(scores), np.array(cells).reshape(n, themes)
+    cells = np.array(draw(st.lists(st.booleans(), min_size=n * themes, max_size=n * themes)))
+    silent = np.zeros((n, 1), dtype=bool)
+    return np.array(scores), sparse.csr_matrix(
+        np.hstack([cells.reshape(n, themes), silent]).astype(float)
+    )
 
 
 @given(_survey())
 @settings(max_examples=60, deadline=None)
 def test_invariants_interval_contains_estimate_and_silent_themes_have_no_impact(
-    survey: tuple[np.ndarray, np.ndarray],
+    survey: tuple[np.ndarray, sparse.csr_matrix],
 ) -> None:
-    scores, cells = survey
-    silent = np.zeros((len(scores), 1), dtype=bool)
-    marks = sparse.csr_matrix(np.hstack([cells, silent]).astype(float))
+    scores, marks = survey
     result = drivers.theme_impact(nps_coding(scores), marks, resamples=30)
     assert (result["ci_low"] <= result["nps_impact"]).all()
     assert (result["nps_impact"] <= result["ci_high"]).all()
@@ -109,11 +111,9 @@ def test_invariants_interval_contains_estimate_and_silent_themes_have_no_impact(
 @given(_survey())
 @settings(max_examples=30, deadline=None)
 def test_key_driver_interval_contains_estimate_and_silent_themes_have_none(
-    survey: tuple[np.ndarray, np.ndarray],
+    survey: tuple[np.ndarray, sparse.csr_matrix],
 ) -> None:
-    scores, cells = survey
-    silent = np.zeros((len(scores), 1), dtype=bool)
-    marks = sparse.csr_matrix(np.hstack([cells, silent]).astype(float))
+    scores, marks = survey
     tone = marks.multiply(-0.5).tocsr()
     result = drivers.key_driver_impact(nps_coding(scores), marks, tone, resamples=5)
     assert (result["adjusted_ci_low"] <= result["adjusted_impact"] + 1e-12).all()
