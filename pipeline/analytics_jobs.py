@@ -13,6 +13,7 @@ import hashlib
 import logging
 import time
 from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 from typing import Any, Final, TypeVar
 
 import numpy as np
@@ -255,10 +256,27 @@ def driver_rows(
     ]
 
 
-def followup_rows(cfg: Config, *, include_quarantined: bool = False) -> pd.DataFrame:
-    """The stored follow-ups by priority; lists joined with " | " for spreadsheets."""
+def followup_rows(
+    cfg: Config, *, include_quarantined: bool = False, out: Path | None = None
+) -> pd.DataFrame:
+    """The stored follow-ups by priority; lists joined with " | " for spreadsheets.
+
+    Args:
+        cfg: The configuration.
+        include_quarantined: Quarantined follow-ups too.
+        out: Also write them to this .csv or .parquet file.
+
+    Raises:
+        WarehouseError: For an unsupported file extension.
+    """
     with Warehouse(cfg.warehouse.path, read_only=True) as warehouse:
-        followups = warehouse.read_table(FOLLOWUPS.name)
+        flat = _flat_followups(warehouse.read_table(FOLLOWUPS.name), include_quarantined)
+        if out is not None:
+            warehouse.export_frame(flat, out)
+    return flat
+
+
+def _flat_followups(followups: pd.DataFrame, include_quarantined: bool) -> pd.DataFrame:
     if not include_quarantined:
         followups = followups[followups["status"] == QUEUED]
     flat = followups.sort_values("priority").copy()

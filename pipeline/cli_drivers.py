@@ -149,17 +149,8 @@ def followups(
 
     cfg = cli_config(config)
     with handled():
-        rows = followup_rows(cfg, include_quarantined=quarantined)
+        rows = followup_rows(cfg, include_quarantined=quarantined, out=out_file)
     if out_file is not None:
-        suffix = out_file.suffix.lower()
-        if suffix not in (".csv", ".parquet"):
-            err.print(f"[bold red]error:[/] {out_file}: use a .csv or .parquet file name")
-            raise typer.Exit(2)
-        out_file.parent.mkdir(parents=True, exist_ok=True)
-        if suffix == ".csv":
-            rows.to_csv(out_file, index=False)
-        else:
-            rows.to_parquet(out_file, index=False)
         out.print(f"Wrote {len(rows):,} follow-ups to {out_file}", highlight=False)
         return
     if as_json:

@@ -570,6 +570,24 @@ class Warehouse(ThemeTables, AnalyticsTables):
             WarehouseError: For an unsupported extension.
         """
         self._require_table(name)
+        self._copy_to(f'"{name}"', out)
+        return self.count_rows(name)
+
+    def export_frame(self, frame: pd.DataFrame, out: Path) -> int:
+        """Write a frame read from the warehouse (a report of its tables) like `export_table`.
+
+        Raises:
+            WarehouseError: For an unsupported extension.
+        """
+        self.con.register("_export_rows", frame)
+        try:
+            self._copy_to("_export_rows", out)
+        finally:
+            self.con.unregister("_export_rows")
+        return len(frame)
+
+    def _copy_to(self, source: str, out: Path) -> None:
+        """COPY a table or registered frame to CSV or Parquet, chosen by the extension."""
         fmt = EXPORT_FORMATS.get(out.suffix.lower())
         if fmt is None:
             raise WarehouseError(
@@ -578,8 +596,7 @@ class Warehouse(ThemeTables, AnalyticsTables):
         out.parent.mkdir(parents=True, exist_ok=True)
         options = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT parquet"
         target = str(out).replace("'", "''")
-        self.con.execute(f"COPY \"{name}\" TO '{target}' ({options})")
-        return self.count_rows(name)
+        self.con.execute(f"COPY {source} TO '{target}' ({options})")
 
 
 def _with_string_dtype(frame: pd.DataFrame) -> pd.DataFrame:
