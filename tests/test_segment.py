@@ -167,6 +167,35 @@ def test_no_split_where_the_word_is_not_a_turn(lang: str, text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        (
+            "da",
+            "Der har været nedbrud i tre dage; ventetiden på chatten er alt for lang.",
+            ["Der har været nedbrud i tre dage", "ventetiden på chatten er alt for lang."],
+        ),
+        (
+            "en",
+            "never again; the app crashes all the time; the bill was wrong",
+            ["never again", "the app crashes all the time", "the bill was wrong"],
+        ),
+        (
+            "en",
+            "Friendly staff; but the bill was wrong",
+            ["Friendly staff", "but the bill was wrong"],
+        ),
+        # too short on one side: "Good; fine" and a short list stay one unit
+        ("en", "Good; fine", ["Good; fine"]),
+        ("sv", "Bra; snabbt och enkelt", ["Bra; snabbt och enkelt"]),
+        # a winking emoticon is not a clause boundary
+        ("en", "Great support ;) thanks a lot", ["Great support ;) thanks a lot"]),
+    ],
+)
+def test_semicolons_end_units(lang: str, text: str, expected: list[str]) -> None:
+    assert _units(text, lang) == expected
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("Great service! 😊", ["Great service! 😊"]),

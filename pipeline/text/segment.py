@@ -5,13 +5,15 @@ spaCy's rule-based `sentencizer` on a blank pipeline of the record's language (i
 knows abbreviations such as "f.eks.", "bl.a.", "kr.", "e.g."; "und" and other codes use the
 English rules). Each sentence is split again before a contrastive conjunction ("friendly staff
 but the invoice was wrong" → "friendly staff" + "but the invoice was wrong"): the conjunction
-stays at the start of the second unit, and a comma or dash before it is dropped. A split needs
-`min_side_words` words on each side. Conjunctions that are also adverbs or other words
-(however, yet, though; dog, derimod, alligevel, Danish "selv om"; likevel, derimot; dock, ändå,
-däremot, and Swedish "fast", which also means "stuck") split only right after a comma,
-semicolon or dash; "men" only splits Danish, Norwegian and Swedish text, never English; "but"
-is not split after "nothing", "anything", "all" … or before "also". A sentence that opens with
-"although", "selvom", "även om" … is split at its first comma.
+stays at the start of the second unit, and a comma or dash before it is dropped. A semicolon
+ends a unit too: it joins independent clauses, which often hold separate opinions ("the bill
+was wrong; nobody answered the phone"). A split needs `min_side_words` words on each side.
+Conjunctions that are also adverbs or other words (however, yet, though; dog, derimod,
+alligevel, Danish "selv om"; likevel, derimot; dock, ändå, däremot, and Swedish "fast", which
+also means "stuck") split only right after a comma, semicolon or dash; "men" only splits
+Danish, Norwegian and Swedish text, never English; "but" is not split after "nothing",
+"anything", "all" … or before "also". A sentence that opens with "although", "selvom",
+"även om" … is split at its first comma.
 
 Units without letters or digits are dropped, except emoji and emoticons, which join the unit
 before them (or, at the start of a record, the unit after). A unit longer than
@@ -178,6 +180,22 @@ def _contrast_starts(sent: Span, code: str, min_side_words: int) -> list[int]:
     return [sent.start + start for start in starts]
 
 
+def _semicolon_starts(sent: Span, min_side_words: int) -> list[int]:
+    """Return the token indices (in the doc) just after semicolons that end a clause."""
+    tokens = list(sent)
+    is_word = [bool(_ALNUM.search(token.text)) for token in tokens]
+    starts: list[int] = []
+    piece_start = 0
+    for i, token in enumerate(tokens):
+        if token.text != ";":
+            continue
+        left, right = sum(is_word[piece_start:i]), sum(is_word[i + 1 :])
+        if left >= min_side_words and right >= min_side_words:
+            starts.append(i + 1)
+            piece_start = i + 1
+    return [sent.start + start for start in starts]
+
+
 def _is_emoji(text: str) -> bool:
     """Whether a token or piece without letters carries an emoji or emoticon."""
     return any(unicodedata.category(char) in ("So", "Sk") for char in text) or bool(
@@ -188,6 +206,7 @@ def _is_emoji(text: str) -> bool:
 def _pieces(doc: Doc, code: str, min_side_words: int) -> Iterator[str]:
     """Yield the raw text pieces of one line: sentences split at contrastive conjunctions."""
     hint = _hint(code).search(doc.text) is not None
+    semicolon = ";" in doc.text
     boundaries: list[int] = []
     for sent in doc.sents:
         start = sent.start
@@ -198,6 +217,8 @@ def _pieces(doc: Doc, code: str, min_side_words: int) -> Iterator[str]:
             start += 1
         if start < sent.end:
             boundaries.append(start)
+        if semicolon and len(sent) > 2 * min_side_words:
+            boundaries.extend(_semicolon_starts(sent, min_side_words))
         if hint and len(sent) > 2 * min_side_words:
             boundaries.extend(_contrast_starts(sent, code, min_side_words))
     boundaries = sorted(set(boundaries) | {0})
