@@ -1,7 +1,9 @@
 """The nightly flow: ingest every source, enrich, score sentiment, assign themes, analyse.
 
-Later stages (enrich, embed, sentiment, themes, analytics, reports) join this flow as they land;
-each is one task around one `pipeline.jobs` call.
+Each step is one task around one library call. The whole run holds the workspace's run lock and
+is recorded in the ``runs`` table (`pipeline.runs.PipelineRun`); each step commits its own work,
+so a killed run is completed by the next one. At the end the run summary is published as Prefect
+artifacts (markdown, and a table of the improvement list).
 """
 
 from __future__ import annotations
@@ -10,11 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
 
-from pipeline import analytics_jobs, jobs, theme_jobs
+from pipeline import analytics_jobs, jobs, summary, theme_jobs
 from pipeline.config import Config, load_config
 from pipeline.errors import WarehouseLockedError
+from pipeline.runs import PipelineRun
 from pipeline.schemas import SOURCES
 
 
@@ -90,7 +95,19 @@ def update_themes(cfg: Config) -> dict[str, Any]:
     cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_retry_on_io
 )
 def analyse(cfg: Config) -> dict[str, Any]:
-    return analytics_jobs.update_analytics(cfg).as_dict()
+    return analytics_jobs.update_analytics(cfg, only_if_changed=True).as_dict()
+
+
+@task(cache_policy=NO_CACHE)
+def publish_artifacts(cfg: Config, ingest: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    new = {source: report["accepted"] for source, report in ingest.items()}
+    run_summary = summary.run_summary(cfg, new_records=new)
+    create_markdown_artifact(
+        key="verbatim-summary", markdown=summary.summary_markdown(run_summary)
+    )
+    rows = summary.improvement_rows(run_summary)
+    create_table_artifact(key="verbatim-improvement-list", table=rows)
+    return {"drivers": len(rows), "alerts": len(run_summary.alerts)}
 
 
 @task(cache_policy=NO_CACHE)
@@ -100,7 +117,9 @@ def summarise(cfg: Config) -> dict[str, Any]:
 
 @flow(name="verbatim-nightly")
 def nightly(
-    config_path: str | None = None, sources: dict[str, list[str]] | None = None
+    config_path: str | None = None,
+    sources: dict[str, list[str]] | None = None,
+    wait: float | None = None,
 ) -> dict[str, Any]:
     """Ingest new files, enrich them, score sentiment and themes, analyse, report counts and NPS.
 
@@ -109,29 +128,37 @@ def nightly(
     sentiment``). Themes are fitted on the first run with enough units; later runs assign new
     units to them, and refit when too many find no theme (see ``verbatim themes``). Then
     scores by segment, drivers, trends, alerts and follow-ups are recomputed (``verbatim
-    analyse``).
+    analyse``) when anything they depend on changed.
 
     Args:
         config_path: TOML configuration (default: ./verbatim.toml if present, else defaults).
         sources: Files or patterns per source, instead of the configured ones.
+        wait: Seconds to wait for a run already in progress (default: ``run.lock_wait``).
     """
     cfg = load_settings(config_path)
     overrides = sources or {}
-    ingest = {}
-    for source in SOURCES:
-        paths = find_files(cfg, source, overrides.get(source) if sources else None)
-        ingest[source] = ingest_source(cfg, source, paths)
-    enriched = enrich(cfg)
-    adapted = adapt_sentiment(cfg)
-    scored = score_sentiment(cfg)
-    themed = update_themes(cfg)
-    analysed = analyse(cfg)
+    log = get_run_logger().info
+    with PipelineRun(cfg, flow_run_id=flow_run.get_id(), wait=wait, log=log) as run:
+        ingest = {}
+        for source in SOURCES:
+            paths = find_files(cfg, source, overrides.get(source) if sources else None)
+            ingest[source] = run.lap(f"ingest_{source}", ingest_source(cfg, source, paths))
+        enriched = run.lap("enrich", enrich(cfg))
+        adapted = run.lap("sentiment_head", adapt_sentiment(cfg))
+        scored = run.lap("sentiment", score_sentiment(cfg))
+        themed = run.lap("themes", update_themes(cfg))
+        analysed = run.lap("analytics", analyse(cfg))
+        published = run.lap("artifacts", publish_artifacts(cfg, ingest))
     return {
+        "run_id": run.run_id,
+        "interrupted_runs": run.interrupted,
         "ingest": ingest,
         "enrich": enriched,
         "sentiment_head": adapted,
         "sentiment": scored,
         "themes": themed,
         "analytics": analysed,
+        "artifacts": published,
+        "steps": run.steps,
         "status": summarise(cfg),
     }

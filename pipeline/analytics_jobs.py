@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Final, TypeVar
@@ -68,6 +70,8 @@ class AnalyticsReport:
         segment_rows: Rows of `nps_by_segment`.
         seconds: Wall time.
         computed_at: When it ran (UTC).
+        skipped: Why nothing was recomputed (the counts are then of the tables as they are);
+            None when the tables were computed.
     """
 
     respondents: int
@@ -82,6 +86,7 @@ class AnalyticsReport:
     segment_rows: int
     seconds: float
     computed_at: str
+    skipped: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Plain dict for JSON output."""
@@ -176,21 +181,71 @@ def compute_analytics(
     }
 
 
-def update_analytics(cfg: Config, *, now: dt.datetime | None = None) -> AnalyticsReport:
+#: `pipeline_state` key of the fingerprint of the inputs the analytics tables were computed from.
+ANALYTICS_INPUTS: Final = "analytics_inputs"
+
+
+def analytics_fingerprint(warehouse: Warehouse, cfg: Config, now: dt.datetime) -> str:
+    """A digest of everything the analytics tables depend on.
+
+    The warehouse's inputs (records, enrichment, sentiment, theme assignments, the themes and
+    their names), the settings that shape the tables (metrics, drivers, trends, follow-up,
+    the time zone) and the day of ``now`` (trends, alerts and follow-up windows move with it).
+    Equal fingerprints mean recomputing would write the same tables.
+    """
+    settings = json.dumps(
+        {
+            "metrics": cfg.metrics.model_dump(mode="json"),
+            "drivers": cfg.drivers.model_dump(mode="json"),
+            "trends": cfg.trends.model_dump(mode="json"),
+            "followup": cfg.followup.model_dump(mode="json"),
+            "timezone": cfg.ingest.timezone,
+            "day": pd.Timestamp(now).tz_convert("UTC").date().isoformat(),
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(f"{warehouse.analytics_inputs()}|{settings}".encode()).hexdigest()[:16]
+
+
+def update_analytics(
+    cfg: Config, *, now: dt.datetime | None = None, only_if_changed: bool = False
+) -> AnalyticsReport:
     """Recompute every analytics table and write them in one transaction.
 
     Args:
         cfg: The configuration.
         now: The run's timestamp (default: now, UTC).
+        only_if_changed: Skip the computation when nothing it depends on changed since the
+            tables were last written (`analytics_fingerprint`); the nightly flow's setting,
+            so that a run with nothing new finishes in seconds. The report then counts the
+            tables as they are, with ``skipped`` saying why.
 
     Returns:
-        Counts of what was computed.
+        Counts of what was computed (or is there, when skipped).
     """
     started = time.perf_counter()
     stamp = now or dt.datetime.now(dt.UTC)
     with Warehouse(cfg.warehouse.path, memory_limit=cfg.warehouse.memory_limit) as warehouse:
+        fingerprint = analytics_fingerprint(warehouse, cfg, stamp)
+        if only_if_changed and warehouse.state(ANALYTICS_INPUTS) == fingerprint:
+            tables = {name: warehouse.read_table(name) for name in _REPORTED}
+            return _report(tables, started, stamp, skipped="nothing new since the last analysis")
         tables = compute_analytics(warehouse, cfg, now=stamp)
-        warehouse.write_analytics(tables)
+        warehouse.write_analytics(tables, state={ANALYTICS_INPUTS: fingerprint}, now=stamp)
+    return _report(tables, started, stamp)
+
+
+#: Tables the report counts.
+_REPORTED: Final = (DRIVERS.name, ALERTS.name, FOLLOWUPS.name, NPS_BY_SEGMENT.name)
+
+
+def _report(
+    tables: Mapping[str, pd.DataFrame],
+    started: float,
+    stamp: dt.datetime,
+    *,
+    skipped: str | None = None,
+) -> AnalyticsReport:
     drivers = tables[DRIVERS.name]
     overall = drivers[(drivers["segment"] == "all")]
     leaves = overall[overall["level"] == "theme"]
@@ -213,6 +268,7 @@ def update_analytics(cfg: Config, *, now: dt.datetime | None = None) -> Analytic
         segment_rows=len(scores),
         seconds=round(time.perf_counter() - started, 2),
         computed_at=pd.Timestamp(stamp).isoformat(),
+        skipped=skipped,
     )
 
 

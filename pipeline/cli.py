@@ -39,6 +39,7 @@ from pipeline.cli_support import (
     cli_config,
     err,
     handled,
+    offline_prefect,
     out,
     print_json,
     run_reported,
@@ -246,6 +247,28 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     for row in report["batches"]:
         batches.add_row(*(str(row[name]) for name in names))
     out.print(batches)
+    if report["runs"]:
+        out.print(_runs_table(report["runs"]))
+
+
+def _runs_table(runs: list[dict[str, Any]]) -> Table:
+    table = Table(title="Last runs", title_justify="left")
+    for name in ("started_at", "status", "seconds", "peak MB", "steps", "note"):
+        table.add_column(name, justify="right" if name in ("seconds", "peak MB") else "left")
+    for run_row in runs:
+        slowest = max(run_row["steps"], key=lambda step: step["seconds"], default=None)
+        note = run_row["error"] or (
+            f"slowest: {slowest['step']} {slowest['seconds']:.1f} s" if slowest else ""
+        )
+        table.add_row(
+            str(run_row["started_at"])[:19],
+            run_row["status"],
+            "" if run_row["seconds"] is None else f"{run_row['seconds']:.1f}",
+            "" if run_row["peak_rss_mb"] is None else f"{run_row['peak_rss_mb']:,.0f}",
+            str(len(run_row["steps"])),
+            note,
+        )
+    return table
 
 
 @app.command()
@@ -264,14 +287,25 @@ def export(
 
 
 @app.command()
-def run(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+def run(
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+    wait: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds to wait when another run of this workspace is in progress "
+            "(default: run.lock_wait, 0 = stop at once)."
+        ),
+    ] = None,
+) -> None:
     """Run the nightly flow once (every stage that exists) with Prefect's local API."""
     cfg_path = config
     cli_config(cfg_path)
+    offline_prefect()
     from flows.nightly import nightly
 
     with handled(), err.status("Running the nightly flow…"):
-        summary = nightly(config_path=str(cfg_path) if cfg_path else None)
+        summary = nightly(config_path=str(cfg_path) if cfg_path else None, wait=wait)
     if as_json:
         print_json(summary)
     else:
@@ -317,6 +351,7 @@ def demo(
     with err.status("Generating demo data (survey, chat, social)…"):
         paths = write_demo(generate_demo(seed=seed), out_dir)
     out.print(f"Demo data written to {out_dir}/ (truth file: {paths.truth})", highlight=False)
+    offline_prefect()
     from flows.nightly import nightly
 
     sources = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from pipeline.config import Config, load_config
 from pipeline.errors import (
     ConfigError,
     InputFileError,
+    RunLockedError,
     VerbatimError,
     WarehouseLockedError,
 )
@@ -55,7 +57,7 @@ def handled() -> Iterator[None]:
     except (InputFileError, ConfigError) as e:
         err.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_UNUSABLE_INPUT) from e
-    except WarehouseLockedError as e:
+    except (WarehouseLockedError, RunLockedError) as e:
         err.print(f"[bold red]busy:[/] {e}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BUSY) from e
     except VerbatimError as e:
@@ -67,6 +69,15 @@ def cli_config(path: Path | None) -> Config:
     """Load the configuration, exiting with a clear message when it is unusable."""
     with handled():
         return load_config(path)
+
+
+def offline_prefect() -> None:
+    """Settings for running flows on a machine without internet (before Prefect is imported).
+
+    Prefect's local API sends anonymous usage telemetry by default; offline that only logs
+    errors, and data never leaves the customer's machines anyway. A user's own setting wins.
+    """
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
 def print_json(payload: Any) -> None:

@@ -370,6 +370,67 @@ class FollowupConfig(_Frozen):
     sentences: int = Field(default=3, ge=1, le=10, description="Negative sentences shown.")
 
 
+_CRON_FIELD = re.compile(
+    r"^(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?)*$"
+)
+
+
+def check_cron(value: str) -> str:
+    """Return ``value`` if it is a five-field cron expression ("0 2 * * *"), else raise."""
+    fields = value.split()
+    if len(fields) != 5 or not all(_CRON_FIELD.match(field) for field in fields):
+        raise ValueError(
+            f"'{value}' is not a cron expression of five fields (minute hour day month "
+            "weekday), e.g. '0 2 * * *' for 02:00 every night"
+        )
+    return value
+
+
+class RunConfig(_Frozen):
+    """How pipeline runs are scheduled and executed (``[run]``)."""
+
+    lock_wait: float = Field(
+        default=0.0,
+        ge=0,
+        description="Seconds a run waits for another run of the same workspace before giving up.",
+    )
+    schedule: str = Field(
+        default="0 2 * * *", description="Cron schedule of `verbatim deploy` (five fields)."
+    )
+    schedule_timezone: str = Field(
+        default="UTC", description="Time zone the cron schedule is read in (IANA name)."
+    )
+    deployment: str = Field(
+        default="nightly",
+        min_length=1,
+        description="Name of the deployment `verbatim deploy` serves.",
+    )
+    dask_address: str | None = Field(
+        default=None,
+        description="Scheduler address of an existing Dask cluster (tcp://host:8786); "
+        "None runs every step in this process.",
+    )
+    partitions: int = Field(
+        default=0,
+        ge=0,
+        description="Partitions of each heavy step on Dask; 0 = two per worker.",
+    )
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        return check_cron(value)
+
+    @field_validator("schedule_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(f"unknown time zone '{value}' (use an IANA name)") from e
+        return value
+
+
 class Config(_Frozen):
     """The complete Verbatim configuration."""
 
@@ -385,6 +446,7 @@ class Config(_Frozen):
     drivers: DriversConfig = DriversConfig()
     trends: TrendsConfig = TrendsConfig()
     followup: FollowupConfig = FollowupConfig()
+    run: RunConfig = RunConfig()
 
     def fingerprint(self) -> str:
         """Return a short stable hash of the resolved configuration."""

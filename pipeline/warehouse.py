@@ -40,6 +40,7 @@ from pipeline.schemas import (
     rejects_contract,
 )
 from pipeline.warehouse_analytics import AnalyticsTables
+from pipeline.warehouse_runs import RunTables
 from pipeline.warehouse_themes import ThemeTables
 
 logger = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ class BatchCounts:
     duplicates: int
 
 
-class Warehouse(ThemeTables, AnalyticsTables):
+class Warehouse(ThemeTables, AnalyticsTables, RunTables):
     """A DuckDB warehouse file. Use as a context manager.
 
     Args:
@@ -405,6 +406,15 @@ class Warehouse(ThemeTables, AnalyticsTables):
             raise
 
     # --- embeddings and sentiment ---------------------------------------------------------
+
+    def unscored_records(self) -> int:
+        """Enriched records with no sentiment row at all (by any model)."""
+        row = self.con.execute(
+            f'SELECT count(*) FROM main."{ENRICHED_RECORDS.name}" e '
+            f'JOIN main."{RECORDS.name}" r USING ({RECORD_ID}) '
+            f'ANTI JOIN main."{RECORD_SENTIMENT.name}" s USING ({RECORD_ID})'
+        ).fetchone()
+        return int(row[0]) if row else 0
 
     def pending_sentiment(self, model_id: str, limit: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Enriched records without sentiment from ``model_id`` (``name@version``), with units.

@@ -5,6 +5,7 @@ Part of :class:`pipeline.warehouse.Warehouse` (kept apart for size only).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 
 import duckdb
@@ -26,6 +27,7 @@ from pipeline.schemas import (
     UNIT_SENTIMENT,
     UNIT_THEMES,
 )
+from pipeline.warehouse_runs import write_state
 from pipeline.warehouse_themes import _Transaction, insert_arrow
 
 #: Columns holding lists, written as DuckDB LIST values.
@@ -169,12 +171,46 @@ class AnalyticsTables:
         else:
             self.con.execute(f'DELETE FROM main."{name}"')
 
-    def write_analytics(self, tables: Mapping[str, pd.DataFrame]) -> None:
+    def analytics_inputs(self) -> str:
+        """A digest of the rows analytics reads.
+
+        Counts and latest write times of records, enrichment, sentiment and theme assignments,
+        and every theme's name, status and place.
+        """
+        parts = [
+            f"SELECT count(*) || ':' || coalesce(max({stamp})::VARCHAR, '') FROM main.\"{name}\""
+            for name, stamp in (
+                (RECORDS.name, "ingested_at"),
+                (ENRICHED_RECORDS.name, "enriched_at"),
+                (RECORD_SENTIMENT.name, "scored_at"),
+                (UNIT_THEMES.name, "assigned_at"),
+            )
+        ]
+        parts.append(
+            "SELECT coalesce(md5(string_agg(concat_ws(',', theme_id, label, status, parent_id, "
+            f"merged_into, model_version), ';' ORDER BY theme_id, model_version)), '') "
+            f'FROM main."{THEMES.name}"'
+        )
+        row = self.con.execute(
+            "SELECT concat_ws('|', " + ", ".join(f"({part})" for part in parts) + ")"
+        ).fetchone()
+        return str(row[0]) if row else ""
+
+    def write_analytics(
+        self,
+        tables: Mapping[str, pd.DataFrame],
+        *,
+        state: Mapping[str, str] | None = None,
+        now: dt.datetime | None = None,
+    ) -> None:
         """Replace the analytics tables given (and `followups`) in one transaction.
 
         Args:
             tables: Table name -> its complete new content; names from `ANALYTICS_TABLES`
                 or ``followups``.
+            state: `pipeline_state` values written in the same transaction (the inputs'
+                fingerprint), so they never describe tables that were not written.
+            now: Time stamp of the state values (default: now).
 
         Raises:
             ValueError: For a table that is not an analytics table.
@@ -190,3 +226,5 @@ class AnalyticsTables:
                     continue
                 columns = [c for c in TABLES[name].columns if c in frame.columns]
                 insert_arrow(self.con, name, _arrow(frame[columns]))
+            for key, value in (state or {}).items():
+                write_state(self.con, key, value, now or dt.datetime.now(dt.UTC))

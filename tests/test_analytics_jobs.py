@@ -185,3 +185,49 @@ def test_analytics_tables_follow_the_current_schema(tmp_path: Path) -> None:
         assert "listed_at" in warehouse.columns("followups")
         with pytest.raises(ValueError, match="not analytics tables"):
             warehouse.write_analytics({"records": pd.DataFrame()})
+
+
+def test_analytics_skips_when_nothing_it_reads_changed(analysed: Config) -> None:
+    first = analytics_jobs.update_analytics(analysed, only_if_changed=True)
+    again = analytics_jobs.update_analytics(analysed, only_if_changed=True)
+    assert again.skipped == "nothing new since the last analysis"
+    # the skipped report counts the tables as they are
+    assert (again.respondents, again.themes, again.followups) == (
+        first.respondents,
+        first.themes,
+        first.followups,
+    )
+    drivers = _read(analysed, "drivers")
+    theme_id = int(drivers.loc[drivers["level"] == "theme", "theme_id"].iloc[0])
+    theme_jobs.edit_codeframe(
+        analysed, lambda c: c.renamed(theme_id, "Renamed by a test"), ids=[theme_id]
+    )
+    renamed = analytics_jobs.update_analytics(analysed, only_if_changed=True)
+    assert renamed.skipped is None
+    labels = _read(analysed, "drivers").set_index("theme_id")["label"]
+    assert (labels.loc[[theme_id]] == "Renamed by a test").all()
+    # another day is another analysis (trends, alerts and follow-up windows move)
+    later = pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
+    moved = analytics_jobs.update_analytics(
+        analysed, only_if_changed=True, now=later.to_pydatetime()
+    )
+    assert moved.skipped is None
+
+
+def test_run_summary_markdown_and_improvement_rows(analysed: Config) -> None:
+    from pipeline.summary import improvement_rows, run_summary, summary_markdown
+
+    summary = run_summary(analysed, new_records={"survey": 12})
+    text = summary_markdown(summary)
+    nps = summary.scores["nps"]
+    assert f"**{nps.value:.1f}** ± {nps.margin:.1f}" in text
+    assert f"n = {nps.n:,}" in text and nps.n == 400
+    assert "| survey | 400 | 12 |" in text
+    rows = improvement_rows(summary)
+    drivers = _read(analysed, "drivers")
+    ranked = drivers[(drivers["segment"] == "all") & (drivers["level"] == "theme")]
+    ranked = ranked[ranked["rank"].notna()].sort_values("rank")
+    assert [row["theme_id"] for row in rows] == ranked["theme_id"].head(10).tolist()
+    for row in rows:
+        assert row["ci_low"] <= row["nps_impact"] <= row["ci_high"]
+        assert f"| {row['rank']} |" in text

@@ -68,6 +68,43 @@ def test_nightly_ingests_configured_sources_once(harness, tmp_path, monkeypatch)
     assert second["ingest"]["survey"]["duplicates"] == 3
     assert second["status"]["records"] == {"chat": 1, "survey": 2}
     assert second["sentiment"]["records"] == 0
+    # nothing new: the sentiment model is not even loaded, analytics is not recomputed
+    assert second["sentiment"]["model"] == first["sentiment"]["model"]
+    assert second["analytics"]["skipped"] == "nothing new since the last analysis"
+    assert first["analytics"]["skipped"] is None
+
+    from pipeline.config import load_config
+    from pipeline.runs import recent_runs
+
+    runs = recent_runs(load_config())
+    assert [run["run_id"] for run in runs] == [second["run_id"], first["run_id"]]
+    assert all(run["status"] == "completed" for run in runs)
+    steps = [step["step"] for step in runs[0]["steps"]]
+    assert steps == [
+        "ingest_survey", "ingest_chat", "ingest_social", "enrich", "sentiment_head",
+        "sentiment", "themes", "analytics", "artifacts",
+    ]  # fmt: skip
+    assert runs[1]["steps"][0]["counts"]["accepted"] == 2
+    assert runs[0]["flow_run_id"]
+
+    from prefect.client.orchestration import get_client
+
+    # the filter body in full: this Prefect's read_artifacts sends nulls its server refuses
+    keys = ["verbatim-summary", "verbatim-improvement-list"]
+    body = {"artifacts": {"key": {"any_": keys}}, "flow_runs": {}, "task_runs": {},
+            "limit": 10, "offset": 0, "sort": "CREATED_DESC"}  # fmt: skip
+    with get_client(sync_client=True) as client:
+        artifacts = client.request("POST", "/artifacts/filter", json=body).json()
+    latest = {}
+    for artifact in artifacts:  # newest first
+        latest.setdefault(artifact["key"], artifact)
+    assert {key: a["type"] for key, a in latest.items()} == {
+        "verbatim-summary": "markdown",
+        "verbatim-improvement-list": "table",
+    }
+    summary = latest["verbatim-summary"]
+    assert summary["flow_run_id"] == runs[0]["flow_run_id"]
+    assert "NPS" in summary["data"] and "| survey | 2 | 0 |" in summary["data"]
 
 
 def test_nightly_takes_explicit_sources(harness, tmp_path, monkeypatch):
