@@ -15,6 +15,8 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.schedules import Cron
+from prefect.types.entrypoint import EntrypointType
 
 from pipeline import analytics_jobs, jobs, summary, theme_jobs
 from pipeline.config import Config, load_config
@@ -162,3 +164,20 @@ def nightly(
         "steps": run.steps,
         "status": summarise(cfg),
     }
+
+
+def serve(*, name: str, cron: str, timezone: str, config_path: str | None) -> None:
+    """Serve `nightly` as deployment ``verbatim-nightly/<name>`` on the configured Prefect API.
+
+    Blocks: this process polls the server for scheduled and manual runs and executes each in a
+    subprocess (in this working directory, so workspace-relative paths hold). The entrypoint is
+    the installed module, so any working directory works. Stopping it pauses the schedule.
+    """
+    nightly.serve(
+        name=name,
+        schedules=[Cron(cron, timezone=timezone)],
+        parameters={"config_path": config_path},
+        description="Verbatim: ingest new feedback, enrich, sentiment, themes, analytics.",
+        tags=["verbatim"],
+        entrypoint_type=EntrypointType.MODULE_PATH,
+    )

@@ -312,6 +312,59 @@ def run(
         _print_run(summary)
 
 
+@app.command()
+def deploy(
+    config: ConfigOption = None,
+    cron: Annotated[
+        str | None,
+        typer.Option(help='Cron schedule, five fields (default: run.schedule, "0 2 * * *").'),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Deployment name (default: run.deployment, nightly).")
+    ] = None,
+    timezone: Annotated[
+        str | None,
+        typer.Option(help="Time zone of the schedule (default: run.schedule_timezone)."),
+    ] = None,
+) -> None:
+    """Serve the nightly flow as a scheduled deployment on a Prefect server (blocks)."""
+    from pipeline.config import check_cron
+
+    cfg = cli_config(config)
+    schedule = cron or cfg.run.schedule
+    try:
+        check_cron(schedule)
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint="--cron") from e
+    zone = timezone or cfg.run.schedule_timezone
+    offline_prefect()
+    from prefect.settings import PREFECT_API_URL
+
+    api = PREFECT_API_URL.value()
+    if not api:
+        err.print(
+            "[bold red]error:[/] verbatim deploy serves the flow to a Prefect server, and none is "
+            "configured. Start one (`prefect server start`), then point Verbatim at it: "
+            "`prefect config set PREFECT_API_URL=http://127.0.0.1:4200/api` (or export "
+            "PREFECT_API_URL). See the README, *Scheduling*.",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(EXIT_UNUSABLE_INPUT)
+    deployment = name or cfg.run.deployment
+    config_path = str(config.resolve()) if config else None
+    err.print(
+        f"Serving deployment verbatim-nightly/{deployment} on {api}, schedule '{schedule}' "
+        f"({zone}), working directory {Path.cwd()}. Ctrl+C stops it (and pauses the schedule).",
+        highlight=False,
+        soft_wrap=True,
+    )
+    from flows.nightly import serve
+
+    with handled():
+        serve(name=deployment, cron=schedule, timezone=zone, config_path=config_path)
+
+
 def _print_run(summary: dict[str, Any]) -> None:
     for source_name, report in summary["ingest"].items():
         if report["files"]:
