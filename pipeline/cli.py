@@ -313,6 +313,32 @@ def run(
 
 
 @app.command()
+def init(
+    out_file: Annotated[
+        Path, typer.Option("--out", "-o", help="Where to write the starter configuration.")
+    ] = Path("verbatim.toml"),
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented starter configuration (every key, its meaning and its default)."""
+    from pipeline.starter import starter_config
+
+    if out_file.exists() and not force:
+        err.print(
+            f"[bold red]error:[/] {out_file} exists; pass --force to overwrite it or --out to "
+            "write elsewhere.",
+            highlight=False,
+        )
+        raise typer.Exit(EXIT_UNUSABLE_INPUT)
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    out_file.write_text(starter_config(), encoding="utf-8")
+    out.print(
+        f"Wrote {out_file}: every key is commented out with its default; uncomment what you "
+        "change. `verbatim run` reads verbatim.toml from the working directory.",
+        highlight=False,
+    )
+
+
+@app.command()
 def deploy(
     config: ConfigOption = None,
     cron: Annotated[

@@ -62,3 +62,30 @@ def test_config_is_frozen_and_fingerprinted():
     other = config_from_dict({"ingest": {"chunk_rows": 500}})
     assert cfg.fingerprint() != other.fingerprint()
     assert cfg.fingerprint() == Config().fingerprint()
+
+
+def test_init_writes_a_commented_starter_that_loads_with_every_line_uncommented(
+    tmp_path, monkeypatch
+):
+    import tomllib
+
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+    from pipeline.config import Config, config_from_dict, load_config
+    from pipeline.starter import uncommented
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["init"])
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "verbatim.toml").read_text(encoding="utf-8")
+    assert load_config() == Config()  # as written: every key commented, all defaults
+    for section in ("[sources]", "[ingest.survey]", "[metrics]", "[followup]", "[run]"):
+        assert section in text
+    assert '# schedule = "0 2 * * *"' in text and "# quarantine_days = 30" in text
+    active = uncommented(text)
+    assert active.count(" = ") > 60
+    assert config_from_dict(tomllib.loads(active)) == Config()  # the defaults shown are real
+    again = CliRunner().invoke(app, ["init"])
+    assert again.exit_code == 2 and "--force" in again.output
+    assert CliRunner().invoke(app, ["init", "--force"]).exit_code == 0
