@@ -16,20 +16,22 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.schedules import Cron
+from prefect.settings import PREFECT_API_URL
 from prefect.types.entrypoint import EntrypointType
 
 from pipeline import analytics_jobs, jobs, summary, theme_jobs
+from pipeline import sources as sources_module
 from pipeline.config import Config, load_config
-from pipeline.errors import WarehouseLockedError
+from pipeline.errors import SourceUnavailableError, WarehouseLockedError
 from pipeline.runs import PipelineRun
 from pipeline.schemas import SOURCES
 
 
 def _retry_on_io(task: Any, task_run: Any, state: Any) -> bool:
-    """Retry only when the warehouse was busy or the disk failed, never on bad input."""
+    """Retry only when the warehouse was busy, a database unreachable or the disk failed."""
     try:
         state.result()
-    except (WarehouseLockedError, OSError):
+    except (WarehouseLockedError, SourceUnavailableError, OSError):
         return True
     except Exception:
         return False
@@ -41,9 +43,14 @@ def load_settings(config_path: str | None) -> Config:
     return load_config(Path(config_path) if config_path else None)
 
 
-@task(cache_policy=NO_CACHE)
-def find_files(cfg: Config, source: str, override: list[str] | None) -> list[Path]:
-    return jobs.source_files(cfg, source, override)
+@task(
+    cache_policy=NO_CACHE,
+    retries=3,
+    retry_delay_seconds=[5, 30, 120],
+    retry_condition_fn=_retry_on_io,
+)
+def find_inputs(cfg: Config, source: str, override: list[str] | None) -> list[Path]:
+    return sources_module.source_inputs(cfg, source, override)
 
 
 @task(
@@ -143,7 +150,7 @@ def nightly(
     with PipelineRun(cfg, flow_run_id=flow_run.get_id(), wait=wait, log=log) as run:
         ingest = {}
         for source in SOURCES:
-            paths = find_files(cfg, source, overrides.get(source) if sources else None)
+            paths = find_inputs(cfg, source, overrides.get(source) if sources else None)
             ingest[source] = run.lap(f"ingest_{source}", ingest_source(cfg, source, paths))
         enriched = run.lap("enrich", enrich(cfg))
         adapted = run.lap("sentiment_head", adapt_sentiment(cfg))
@@ -164,6 +171,11 @@ def nightly(
         "steps": run.steps,
         "status": summarise(cfg),
     }
+
+
+def api_url() -> str | None:
+    """The Prefect API this process talks to (None: none configured, ephemeral mode)."""
+    return PREFECT_API_URL.value() or None
 
 
 def serve(*, name: str, cron: str, timezone: str, config_path: str | None) -> None:

@@ -123,7 +123,8 @@ def ingest(
     as_json: JsonOption = False,
 ) -> None:
     """Ingest survey exports, chat transcripts or social mentions into the warehouse."""
-    from pipeline.jobs import expand_paths, ingest_files
+    from pipeline.jobs import ingest_files
+    from pipeline.sources import expand_paths
 
     cfg = cli_config(config)
     files = expand_paths(paths)
@@ -364,9 +365,9 @@ def deploy(
         raise typer.BadParameter(str(e), param_hint="--cron") from e
     zone = timezone or cfg.run.schedule_timezone
     offline_prefect()
-    from prefect.settings import PREFECT_API_URL
+    from flows.nightly import api_url, serve
 
-    api = PREFECT_API_URL.value()
+    api = api_url()
     if not api:
         err.print(
             "[bold red]error:[/] verbatim deploy serves the flow to a Prefect server, and none is "
@@ -385,8 +386,6 @@ def deploy(
         highlight=False,
         soft_wrap=True,
     )
-    from flows.nightly import serve
-
     with handled():
         serve(name=deployment, cron=schedule, timezone=zone, config_path=config_path)
 

@@ -111,12 +111,46 @@ class IngestConfig(_Frozen):
         return value
 
 
+class QuerySource(_Frozen):
+    """A SQL query whose rows are ingested like a file's (``[[sources.queries]]``)."""
+
+    name: str = Field(description="Identifier of the query (its snapshots are named after it).")
+    source: Literal["survey", "social"] = Field(description="Channel the rows belong to.")
+    url: str = Field(
+        description="SQLAlchemy database URL; ${VAR} is read from the environment (passwords).",
+    )
+    query: str = Field(
+        description="SELECT returning the columns a file of that channel would have; :since, "
+        "if used, is the UTC time the previous successful fetch started (1970 at first).",
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _identifier(cls, value: str) -> str:
+        if not _IDENTIFIER.match(value):
+            raise ValueError(f"'{value}' must be lower-case letters, digits and underscores")
+        return value
+
+
 class SourcesConfig(_Frozen):
-    """Where `verbatim run` looks for new files, per channel (glob patterns)."""
+    """Where `verbatim run` looks for new feedback: files per channel (glob patterns), queries."""
 
     survey: list[str] = ["data/inbox/survey/*"]
     chat: list[str] = ["data/inbox/chat/*"]
     social: list[str] = ["data/inbox/social/*"]
+    queries: list[QuerySource] = Field(
+        default_factory=list,
+        description="SQL sources: [[sources.queries]] tables with name, source, url and query.",
+    )
+
+    @field_validator("queries")
+    @classmethod
+    def _unique_names(cls, value: list[QuerySource]) -> list[QuerySource]:
+        names = [query.name for query in value]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"query names must be unique; repeated: {', '.join(repeated)}")
+        return value
 
 
 class WarehouseConfig(_Frozen):

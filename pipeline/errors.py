@@ -79,6 +79,14 @@ class WarehouseLockedError(WarehouseError):
         )
 
 
+class SourceError(VerbatimError):
+    """A configured SQL source cannot be read (bad URL, bad query, missing variable)."""
+
+
+class SourceUnavailableError(SourceError):
+    """A configured database cannot be reached right now (worth retrying)."""
+
+
 class RunLockedError(VerbatimError):
     """Another pipeline run holds the workspace's run lock.
 

@@ -7,11 +7,10 @@ warehouse, so a command and a flow task do exactly the same thing.
 from __future__ import annotations
 
 import datetime as dt
-import glob
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final, Protocol
@@ -82,25 +81,6 @@ class IngestReport:
             "rejected": self.rejected,
             "duplicates": self.duplicates,
         }
-
-
-def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Expand directories (their visible files, sorted) and glob patterns to files.
-
-    Paths that match nothing are kept as given, so the reader reports them as not found.
-    """
-    expanded: list[Path] = []
-    for item in paths:
-        path = Path(item)
-        if path.is_dir():
-            expanded += sorted(
-                p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")
-            )
-        elif any(char in str(item) for char in "*?["):
-            expanded += sorted(Path(p) for p in glob.glob(str(item)) if Path(p).is_file())
-        else:
-            expanded.append(path)
-    return expanded
 
 
 def _batch_id(source: str, started: dt.datetime, file_hash: str) -> str:
@@ -232,12 +212,6 @@ def warehouse_status(cfg: Config, *, batches: int = 5, runs: int = 5) -> dict[st
         status["batches"] = recent.to_dict(orient="records")
     status["runs"] = recent_runs(cfg, limit=runs)
     return status
-
-
-def source_files(cfg: Config, source: str, override: Sequence[str] | None = None) -> list[Path]:
-    """Files to ingest for one source: the given paths, or the configured patterns."""
-    patterns = override if override is not None else getattr(cfg.sources, source)
-    return expand_paths(patterns)
 
 
 @dataclass
