@@ -19,10 +19,12 @@ from prefect.schedules import Cron
 from prefect.settings import PREFECT_API_URL
 from prefect.types.entrypoint import EntrypointType
 
+from flows.scaleout import DaskMapper
 from pipeline import analytics_jobs, jobs, summary, theme_jobs
 from pipeline import sources as sources_module
 from pipeline.config import Config, load_config
 from pipeline.errors import SourceUnavailableError, WarehouseLockedError
+from pipeline.parallel import IN_PROCESS, Mapper
 from pipeline.runs import PipelineRun
 from pipeline.schemas import SOURCES
 
@@ -75,8 +77,15 @@ def ingest_source(cfg: Config, source: str, paths: list[Path]) -> dict[str, Any]
 @task(
     cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_retry_on_io
 )
-def enrich(cfg: Config) -> dict[str, Any]:
-    return jobs.enrich_pending(cfg).as_dict()
+def enrich(cfg: Config, mapper: Mapper) -> dict[str, Any]:
+    return jobs.enrich_pending(cfg, mapper=mapper).as_dict()
+
+
+@task(
+    cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_retry_on_io
+)
+def embed(cfg: Config, mapper: Mapper) -> dict[str, Any]:
+    return jobs.embed_pending(cfg, mapper=mapper).as_dict()
 
 
 @task(
@@ -89,15 +98,21 @@ def adapt_sentiment(cfg: Config) -> dict[str, Any] | None:
 @task(
     cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_retry_on_io
 )
-def score_sentiment(cfg: Config) -> dict[str, Any]:
-    return jobs.score_sentiment(cfg).as_dict()
+def score_sentiment(cfg: Config, mapper: Mapper) -> dict[str, Any]:
+    return jobs.score_sentiment(cfg, mapper=mapper).as_dict()
 
 
 @task(
     cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_retry_on_io
 )
-def update_themes(cfg: Config) -> dict[str, Any]:
-    return theme_jobs.update_themes(cfg).as_dict()
+def update_themes(cfg: Config, mapper: Mapper) -> dict[str, Any]:
+    return theme_jobs.update_themes(cfg, mapper=mapper).as_dict()
+
+
+@task(cache_policy=NO_CACHE)
+def partitions_on(cfg: Config, dask_address: str | None) -> Mapper:
+    address = dask_address or cfg.run.dask_address
+    return DaskMapper(address, cfg.run.partitions) if address else IN_PROCESS
 
 
 @task(
@@ -129,6 +144,7 @@ def nightly(
     config_path: str | None = None,
     sources: dict[str, list[str]] | None = None,
     wait: float | None = None,
+    dask_address: str | None = None,
 ) -> dict[str, Any]:
     """Ingest new files, enrich them, score sentiment and themes, analyse, report counts and NPS.
 
@@ -143,8 +159,11 @@ def nightly(
         config_path: TOML configuration (default: ./verbatim.toml if present, else defaults).
         sources: Files or patterns per source, instead of the configured ones.
         wait: Seconds to wait for a run already in progress (default: ``run.lock_wait``).
+        dask_address: Scheduler of a Dask cluster on which enrichment, embedding, sentiment
+            and theme assignment run partitioned (default: ``run.dask_address``; none: here).
     """
     cfg = load_settings(config_path)
+    mapper = partitions_on(cfg, dask_address)
     overrides = sources or {}
     log = get_run_logger().info
     with PipelineRun(cfg, flow_run_id=flow_run.get_id(), wait=wait, log=log) as run:
@@ -152,10 +171,11 @@ def nightly(
         for source in SOURCES:
             paths = find_inputs(cfg, source, overrides.get(source) if sources else None)
             ingest[source] = run.lap(f"ingest_{source}", ingest_source(cfg, source, paths))
-        enriched = run.lap("enrich", enrich(cfg))
+        enriched = run.lap("enrich", enrich(cfg, mapper))
+        embedded = run.lap("embed", embed(cfg, mapper))
         adapted = run.lap("sentiment_head", adapt_sentiment(cfg))
-        scored = run.lap("sentiment", score_sentiment(cfg))
-        themed = run.lap("themes", update_themes(cfg))
+        scored = run.lap("sentiment", score_sentiment(cfg, mapper))
+        themed = run.lap("themes", update_themes(cfg, mapper))
         analysed = run.lap("analytics", analyse(cfg))
         published = run.lap("artifacts", publish_artifacts(cfg, ingest))
     return {
@@ -163,6 +183,7 @@ def nightly(
         "interrupted_runs": run.interrupted,
         "ingest": ingest,
         "enrich": enriched,
+        "embed": embedded,
         "sentiment_head": adapted,
         "sentiment": scored,
         "themes": themed,

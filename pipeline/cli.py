@@ -298,6 +298,14 @@ def run(
             "(default: run.lock_wait, 0 = stop at once)."
         ),
     ] = None,
+    dask_address: Annotated[
+        str | None,
+        typer.Option(
+            "--dask-address",
+            help="Scheduler of a Dask cluster (tcp://host:8786) on which enrichment, embedding, "
+            "sentiment and theme assignment run partitioned (default: run.dask_address).",
+        ),
+    ] = None,
 ) -> None:
     """Run the nightly flow once (every stage that exists) with Prefect's local API."""
     cfg_path = config
@@ -306,7 +314,9 @@ def run(
     from flows.nightly import nightly
 
     with handled(), err.status("Running the nightly flow…"):
-        summary = nightly(config_path=str(cfg_path) if cfg_path else None, wait=wait)
+        summary = nightly(
+            config_path=str(cfg_path) if cfg_path else None, wait=wait, dask_address=dask_address
+        )
     if as_json:
         print_json(summary)
     else:

@@ -7,6 +7,7 @@ warehouse, so a command and a flow task do exactly the same thing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -19,10 +20,11 @@ import numpy as np
 import pandas as pd
 
 from pipeline import metrics
-from pipeline.config import Config
+from pipeline.config import Config, EmbedConfig
 from pipeline.embed import Embedder, embed_with_cache, load_embedder, model_cache_dir, text_key
 from pipeline.errors import NotEnoughDataError
 from pipeline.ingest import plan_file, read_file
+from pipeline.parallel import IN_PROCESS, Mapper, split_frame
 from pipeline.schemas import REJECTS, SEGMENT_COLUMNS
 from pipeline.sentiment.models import SentimentModel
 from pipeline.store import ModelStore
@@ -229,18 +231,26 @@ class EnrichReport:
 
 
 def enrich_pending(
-    cfg: Config, *, on_progress: Callable[[int], None] | None = None
+    cfg: Config,
+    *,
+    on_progress: Callable[[int], None] | None = None,
+    mapper: Mapper = IN_PROCESS,
 ) -> EnrichReport:
     """Enrich every record that has no enrichment yet, chunk by chunk (re-running is a no-op).
+
+    Cleaning and duplicate marking run here, in order (a duplicate may sit in another
+    partition); language tagging and segmentation run per partition through ``mapper``.
 
     Args:
         cfg: Configuration.
         on_progress: Called with the number of records enriched after each chunk.
+        mapper: Where partitions are computed (`pipeline.parallel`); default here.
 
     Returns:
         Counts of records, units, duplicates and records per language.
     """
-    from pipeline.text.enrich import duplicate_index, enrich_records
+    from pipeline.text.clean import clean_records
+    from pipeline.text.enrich import Enrichment, duplicate_index, tag_and_segment
 
     report = EnrichReport()
     with Warehouse(cfg.warehouse.path, memory_limit=cfg.warehouse.memory_limit) as warehouse:
@@ -250,7 +260,17 @@ def enrich_pending(
             pending = warehouse.pending_records(cfg.enrich.chunk_rows)
             if pending.empty:
                 break
-            result = enrich_records(pending, cfg=cfg.enrich, redact=cfg.redact, earlier=earlier)
+            cleaned = clean_records(
+                pending, earlier=earlier, drop_hashtags=cfg.enrich.drop_hashtags
+            )
+            compute = functools.partial(
+                tag_and_segment, cfg=cfg.enrich, redact=cfg.redact, now=dt.datetime.now(dt.UTC)
+            )
+            parts = mapper(compute, split_frame(cleaned, mapper.partitions))
+            result = Enrichment(
+                records=pd.concat([part.records for part in parts], ignore_index=True),
+                units=pd.concat([part.units for part in parts], ignore_index=True),
+            )
             warehouse.write_enrichment(result.records, result.units)
             earlier.update(duplicate_index(result.records, sources=pending["source"]))
             report.records += len(result.records)
@@ -295,6 +315,10 @@ class _Embedding:
     def __init__(self, cfg: Config) -> None:
         self.cfg = cfg
         self._embedder: Embedder | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle without the loaded model (another process loads its own when it needs it)."""
+        return {"cfg": self.cfg, "_embedder": None}
 
     @property
     def embedder(self) -> Embedder:
@@ -353,6 +377,7 @@ def score_sentiment(
     *,
     models_dir: Path = Path("models"),
     on_progress: Callable[[int], None] | None = None,
+    mapper: Mapper = IN_PROCESS,
 ) -> SentimentReport:
     """Score every enriched record (and its units) the current model has not scored yet.
 
@@ -363,6 +388,7 @@ def score_sentiment(
         cfg: Configuration.
         models_dir: The workspace's model store.
         on_progress: Called with the number of records scored after each chunk.
+        mapper: Where the model scores partitions (`pipeline.parallel`); default here.
 
     Returns:
         Counts of records, units, embeddings computed and reused, and labels.
@@ -388,7 +414,14 @@ def score_sentiment(
                 break
             texts = units["text"].tolist()
             vectors = embedding.cached(warehouse, texts, report) if model.uses_embeddings else None
-            proba = model.predict_proba(texts, units["lang"].tolist(), vectors)
+            parts = split_frame(units.reset_index(drop=True), mapper.partitions, by="record_id")
+            probas = mapper(
+                functools.partial(predict_partition, model),
+                [(part["text"].tolist(), part["lang"].tolist(),
+                  None if vectors is None else vectors[part.index.to_numpy()])
+                 for part in parts],
+            )  # fmt: skip
+            proba = np.vstack(probas) if probas else np.zeros((0, 3))
             scored_at = dt.datetime.now(dt.UTC)
             unit_sentiment = sentiment_frame(proba).assign(
                 unit_id=units["unit_id"].to_numpy(),
@@ -409,6 +442,80 @@ def score_sentiment(
             if on_progress is not None:
                 on_progress(len(record_sentiment))
         warehouse.set_state(SENTIMENT_INPUTS, f"{inputs} {model_id}", dt.datetime.now(dt.UTC))
+    return report
+
+
+def predict_partition(
+    model: SentimentModel, part: tuple[list[str], list[str], np.ndarray | None]
+) -> np.ndarray:
+    """Class probabilities of one partition's units (texts, languages, embeddings or None)."""
+    texts, langs, vectors = part
+    return model.predict_proba(texts, langs, vectors)
+
+
+@functools.lru_cache(maxsize=2)
+def _process_embedder(cfg: EmbedConfig) -> Embedder:
+    """The embedder of this process (a Dask worker loads it once, then reuses it)."""
+    return load_embedder(cfg)
+
+
+def embed_partition(cfg: EmbedConfig, texts: list[str]) -> np.ndarray:
+    """Embeddings of one partition's texts, with the configured embedder of this process."""
+    return np.asarray(_process_embedder(cfg).encode(texts), dtype=np.float32)
+
+
+@dataclass
+class EmbedReport:
+    """What one embedding run did."""
+
+    embedder: str = ""
+    units: int = 0
+    embedded: int = 0
+    reused_embeddings: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The `--json` shape."""
+        return asdict(self)
+
+
+def embed_pending(
+    cfg: Config, *, mapper: Mapper = IN_PROCESS, chunk_texts: int = 20_000
+) -> EmbedReport:
+    """Embed the units that sentiment or themes will read and whose text has no vector yet.
+
+    Units of records without sentiment and units without a theme assignment; their distinct
+    texts are looked up in the `embeddings` table and the missing ones embedded, partition by
+    partition through ``mapper``, then stored. Sentiment and themes then find every vector
+    cached. Nothing pending: no model is loaded.
+    """
+    report = EmbedReport()
+    with Warehouse(cfg.warehouse.path, memory_limit=cfg.warehouse.memory_limit) as warehouse:
+        texts = warehouse.texts_to_embed()
+        report.units = len(texts)
+        if not texts:
+            return report
+        embedding = _Embedding(cfg)
+        report.embedder = embedding.embedder_id
+        for start in range(0, len(texts), chunk_texts):
+            chunk = texts[start : start + chunk_texts]
+            keys = [text_key(text) for text in chunk]
+            stored = warehouse.cached_embeddings(report.embedder, keys)
+            missing = [(key, text) for key, text in zip(keys, chunk, strict=True)
+                       if key not in stored]  # fmt: skip
+            report.reused_embeddings += len(chunk) - len(missing)
+            if not missing:
+                continue
+            frame = pd.DataFrame(missing, columns=["key", "text"])
+            parts = split_frame(frame, mapper.partitions)
+            vectors = mapper(
+                functools.partial(embed_partition, cfg.embed),
+                [part["text"].tolist() for part in parts],
+            )
+            matrix = np.vstack(vectors)
+            warehouse.write_embeddings(
+                report.embedder, dict(zip(frame["key"], matrix, strict=True))
+            )
+            report.embedded += len(frame)
     return report
 
 

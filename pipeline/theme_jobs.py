@@ -13,6 +13,7 @@ units not yet assigned by the current model are simply pending.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 import time
@@ -28,6 +29,7 @@ import pandas as pd
 from pipeline.config import Config
 from pipeline.errors import NotEnoughDataError, VerbatimError
 from pipeline.jobs import _Embedding
+from pipeline.parallel import IN_PROCESS, Mapper, split_frame
 from pipeline.schemas import MODEL_VERSION, RECORD_ID, THEME_ID, UNIT_ID
 from pipeline.store import ModelStore
 from pipeline.themes.codeframe import Codeframe, load_codeframe, save_codeframe, unknown_ids
@@ -211,6 +213,14 @@ def _write_model_themes(
     warehouse.write_themes(rows, lineage_rows(events, version, now=now))
 
 
+def assign_partition(
+    model: ThemeModel, part: tuple[list[str], np.ndarray, list[str]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Theme ids and similarities of one partition's units (texts, embeddings, languages)."""
+    texts, vectors, langs = part
+    return model.assign(texts, vectors, langs)
+
+
 def _assign_pending(
     warehouse: Warehouse,
     model: ThemeModel,
@@ -220,6 +230,7 @@ def _assign_pending(
     codeframe: Codeframe,
     report: ThemesReport,
     on_progress: Callable[[int], None] | None,
+    mapper: Mapper = IN_PROCESS,
 ) -> None:
     from pipeline.themes.codeframe import resolve_theme_ids
 
@@ -230,7 +241,14 @@ def _assign_pending(
             break
         texts = units["text"].tolist()
         vectors = embedding.cached(warehouse, texts, report)
-        ids, similarity = model.assign(texts, vectors, units["lang"].tolist())
+        parts = split_frame(units.reset_index(drop=True), mapper.partitions)
+        assigned = mapper(
+            functools.partial(assign_partition, model),
+            [(part["text"].tolist(), vectors[part.index.to_numpy()], part["lang"].tolist())
+             for part in parts],
+        )  # fmt: skip
+        ids = np.concatenate([part_ids for part_ids, _ in assigned])
+        similarity = np.concatenate([part_sims for _, part_sims in assigned])
         has_theme = ids >= 0
         content = similarity > 0
         resolved = resolve_theme_ids(ids, codeframe)
@@ -263,6 +281,7 @@ def update_themes(
     models_dir: Path = Path("models"),
     refit: bool = False,
     on_progress: Callable[[int], None] | None = None,
+    mapper: Mapper = IN_PROCESS,
 ) -> ThemesReport:
     """The nightly theme step: assign new units, fitting or refitting when needed.
 
@@ -304,6 +323,7 @@ def update_themes(
             codeframe=codeframe,
             report=report,
             on_progress=on_progress,
+            mapper=mapper,
         )
     threshold = cfg.themes.refit_unassigned_share
     if report.unassigned_share > threshold:

@@ -36,6 +36,7 @@ from pipeline.schemas import (
     TEXT_KEY,
     UNIT_ID,
     UNIT_SENTIMENT,
+    UNIT_THEMES,
     records_contract,
     rejects_contract,
 )
@@ -406,6 +407,16 @@ class Warehouse(ThemeTables, AnalyticsTables, RunTables):
             raise
 
     # --- embeddings and sentiment ---------------------------------------------------------
+
+    def texts_to_embed(self) -> list[str]:
+        """Distinct texts of the units of records without sentiment or without theme rows."""
+        rows = self.con.execute(
+            f'SELECT DISTINCT u.text FROM main."{OPINION_UNITS.name}" u '
+            f'WHERE u.{RECORD_ID} NOT IN (SELECT {RECORD_ID} FROM main."{RECORD_SENTIMENT.name}") '
+            f'OR u.{UNIT_ID} NOT IN (SELECT {UNIT_ID} FROM main."{UNIT_THEMES.name}") '
+            "ORDER BY u.text"
+        ).fetchall()
+        return [row[0] for row in rows]
 
     def unscored_records(self) -> int:
         """Enriched records with no sentiment row at all (by any model)."""

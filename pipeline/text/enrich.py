@@ -69,6 +69,28 @@ def enrich_records(
         The enriched records and their opinion units.
     """
     cleaned = clean_records(records, earlier=earlier, drop_hashtags=cfg.drop_hashtags)
+    return tag_and_segment(cleaned, cfg=cfg, redact=redact, now=now)
+
+
+def tag_and_segment(
+    cleaned: pd.DataFrame,
+    *,
+    cfg: EnrichConfig,
+    redact: RedactConfig,
+    now: dt.datetime | None = None,
+) -> Enrichment:
+    """The second half of `enrich_records`, on records `clean_records` already cleaned.
+
+    Language tags, opinion units (of originals only) and their languages, NER redaction when
+    asked. Each record is handled on its own, so a chunk split into partitions gives the same
+    result partition by partition (what scale-out relies on).
+
+    Args:
+        cleaned: `clean_records` output (record_id, clean_text, is_duplicate, duplicate_of).
+        cfg: Enrichment options.
+        redact: Redaction options.
+        now: Timestamp stored as enriched_at (default: the current time).
+    """
     record_langs = detect_languages(
         list(cleaned[CLEAN_TEXT]), detector=cfg.language_detector, min_words=cfg.min_words
     )

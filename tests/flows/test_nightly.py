@@ -81,7 +81,7 @@ def test_nightly_ingests_configured_sources_once(harness, tmp_path, monkeypatch)
     assert all(run["status"] == "completed" for run in runs)
     steps = [step["step"] for step in runs[0]["steps"]]
     assert steps == [
-        "ingest_survey", "ingest_chat", "ingest_social", "enrich", "sentiment_head",
+        "ingest_survey", "ingest_chat", "ingest_social", "enrich", "embed", "sentiment_head",
         "sentiment", "themes", "analytics", "artifacts",
     ]  # fmt: skip
     assert runs[1]["steps"][0]["counts"]["accepted"] == 2

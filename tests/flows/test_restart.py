@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.flows]
 #: (step whose end triggers the kill, the step the kill lands in)
 KILLS = (
     ("ingest_social", "enrich"),
-    ("enrich", "sentiment"),
+    ("enrich", "embed"),
     ("sentiment", "themes"),
     ("themes", "analytics"),
 )
@@ -61,7 +61,7 @@ def _workspace(root: Path) -> Path:
         '[embed]\nmodel = "static"\n[drivers]\nresamples = 200\nmodel_resamples = 5\n',
         encoding="utf-8",
     )
-    demo = generate_demo(n_survey=300, n_chat=60, n_social=60, seed=11)
+    demo = generate_demo(n_survey=200, n_chat=40, n_social=40, seed=11)
     paths = write_demo(demo, root / "incoming")
     for source, path in (("survey", paths.survey), ("chat", paths.chat),
                          ("social", paths.social)):  # fmt: skip
@@ -136,7 +136,7 @@ def test_runs_killed_at_several_stages_complete_on_the_next_run(
     clean = _run(reference, env, "--json")
     assert clean.returncode == 0, clean.stderr
     expected = _counts(reference)
-    assert expected["records"][0] == 420  # 300 answers, 60 chats, 60 social mentions
+    assert expected["records"][0] == 280  # 200 answers, 40 chats, 40 social mentions
 
     killed = _workspace(tmp_path / "killed")
     for after, inside in KILLS:
