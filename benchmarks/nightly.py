@@ -42,10 +42,15 @@ def _split(path: Path, inbox: Path, later: Path) -> None:
     (inbox / path.stem).mkdir(parents=True, exist_ok=True)
     (later / path.stem).mkdir(parents=True, exist_ok=True)
     if path.suffix == ".csv":
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        # the demo's survey export: semicolons, BOM, CRLF (as `write_demo` writes it)
+        frame = pd.read_csv(path, sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False)
         cut = round(len(frame) * (1 - HELD_BACK))
-        frame.iloc[:cut].to_csv(inbox / path.stem / path.name, index=False)
-        frame.iloc[cut:].to_csv(later / path.stem / f"new-{path.name}", index=False)
+        parts = {
+            inbox / path.stem / path.name: frame.iloc[:cut],
+            later / path.stem / f"new-{path.name}": frame.iloc[cut:],
+        }
+        for target, part in parts.items():
+            part.to_csv(target, sep=";", index=False, encoding="utf-8-sig", lineterminator="\r\n")
     else:
         lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
         cut = round(len(lines) * (1 - HELD_BACK))

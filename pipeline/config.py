@@ -343,6 +343,9 @@ class DriversConfig(_Frozen):
     model_resamples: int = Field(
         default=200, ge=0, description="Bootstrap refits of the key-driver model (0: none)."
     )
+    jobs: int = Field(
+        default=0, ge=0, description="Processes of the key-driver refits (0: one per CPU core)."
+    )
     regularisation: float = Field(
         default=1.0, gt=0, description="Inverse L2 strength (C) of the key-driver model."
     )

@@ -23,6 +23,7 @@ bootstrap resamples.
 
 from __future__ import annotations
 
+import os
 import warnings
 from typing import Final, NamedTuple
 
@@ -30,6 +31,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+#: Respondents from which the key-driver refits are spread over processes.
+PARALLEL_FROM: Final = 5_000
 #: Columns of `theme_impact`'s result.
 IMPACT_COLUMNS: Final = (
     "mentions", "nps_with", "nps_without", "nps_impact", "ci_low", "ci_high", "p_value",
@@ -267,6 +270,7 @@ def key_driver_impact(
     resamples: int = 200,
     confidence: float = 0.95,
     seed: int = 0,
+    jobs: int = 0,
 ) -> pd.DataFrame:
     """Each theme's impact on NPS with the other themes held fixed (the key-driver model).
 
@@ -278,7 +282,10 @@ def key_driver_impact(
         c: Inverse L2 regularisation strength of both logistic regressions.
         resamples: Bootstrap refits for the interval (0: no interval).
         confidence: Interval coverage.
-        seed: Seed of the resampling.
+        seed: Seed of the resampling; each refit draws its rows from its own stream spawned
+            from it, so the interval does not depend on ``jobs``.
+        jobs: Processes the refits run on (0: one per CPU core); fewer than
+            `PARALLEL_FROM` respondents always refit here (starting workers would cost more).
 
     Returns:
         `KEY_DRIVER_COLUMNS`, one row per theme: adjusted impact in NPS points with its
@@ -296,14 +303,25 @@ def key_driver_impact(
     adjusted = _adjusted(features, coef_det, coef_pro, n_themes)
     low, high = adjusted.copy(), adjusted.copy()
     if resamples > 0 and coding.size > 1:
-        rng = np.random.default_rng(seed)
-        draws = np.empty((resamples, n_themes))
-        for b in range(resamples):
-            rows = rng.integers(0, coding.size, coding.size)
+        from joblib import Parallel, delayed
+
+        def refit(stream: np.random.SeedSequence) -> np.ndarray:
+            rows = np.random.default_rng(stream).integers(0, coding.size, coding.size)
             sample = features[rows]
             det = _fit_logit(sample, is_det[rows], c=c, start=coef_det)
             pro = _fit_logit(sample, is_pro[rows], c=c, start=coef_pro)
-            draws[b] = _adjusted(sample, det, pro, n_themes)
+            return _adjusted(sample, det, pro, n_themes)
+
+        streams = np.random.SeedSequence(seed).spawn(resamples)
+        workers = 1 if coding.size < PARALLEL_FROM else (jobs or os.cpu_count() or 1)
+        if workers == 1:
+            draws = np.vstack([refit(stream) for stream in streams])
+        else:
+            draws = np.vstack(
+                Parallel(n_jobs=min(workers, resamples), prefer="processes")(
+                    delayed(refit)(stream) for stream in streams
+                )
+            )
         tail = (1 - confidence) / 2
         low, high = np.quantile(draws, [tail, 1 - tail], axis=0)
         low, high = np.minimum(low, adjusted), np.maximum(high, adjusted)

@@ -67,6 +67,7 @@ class DriverOptions:
     min_n: int = 30
     seed: int = 0
     key_drivers: bool = True
+    jobs: int = 0
 
 
 def _parent_rows(frame: pd.DataFrame, themes: pd.DataFrame) -> pd.DataFrame:
@@ -236,7 +237,7 @@ def driver_table(
             adjusted = key_driver_impact(
                 coding, marks[:, columns], tone[:, columns], c=options.regularisation,
                 resamples=options.model_resamples, confidence=options.confidence,
-                seed=options.seed,
+                seed=options.seed, jobs=options.jobs,
             )  # fmt: skip
             for name in adjusted.columns:
                 table.loc[columns, name] = adjusted[name].to_numpy()

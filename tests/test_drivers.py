@@ -157,3 +157,15 @@ def test_mention_matrix_ignores_unknown_records_and_themes() -> None:
 def test_benjamini_hochberg_matches_the_textbook_example() -> None:
     p = np.array([0.01, 0.04, 0.03, 0.005])
     assert drivers.benjamini_hochberg(p).tolist() == pytest.approx([0.02, 0.04, 0.04, 0.02])
+
+
+def test_key_driver_interval_does_not_depend_on_how_many_processes_refit() -> None:
+    rng = np.random.default_rng(4)
+    n = drivers.PARALLEL_FROM + 500
+    mentioned = sparse.csr_matrix((rng.random((n, 3)) < 0.2).astype(float))
+    tone = mentioned.multiply(rng.uniform(-1, 1, (n, 3))).tocsr()
+    coding = rng.choice([-1, 0, 1], n, p=[0.3, 0.3, 0.4]).astype(float)
+    here = drivers.key_driver_impact(coding, mentioned, tone, resamples=12, seed=5, jobs=1)
+    spread = drivers.key_driver_impact(coding, mentioned, tone, resamples=12, seed=5, jobs=2)
+    pd.testing.assert_frame_equal(here, spread)
+    assert (here["adjusted_ci_low"] <= here["adjusted_impact"]).all()
