@@ -1,9 +1,11 @@
-"""The nightly flow: ingest every source, enrich, score sentiment, assign themes, analyse.
+"""The nightly flow: ingest every source, enrich, embed, score sentiment, assign themes, analyse.
 
-Each step is one task around one library call. The whole run holds the workspace's run lock and
-is recorded in the ``runs`` table (`pipeline.runs.PipelineRun`); each step commits its own work,
-so a killed run is completed by the next one. At the end the run summary is published as Prefect
-artifacts (markdown, and a table of the improvement list).
+Each step is one task around one library call. With a Dask scheduler address the heavy steps
+(enrich, embed, sentiment, theme assignment) compute their partitions on the cluster
+(`flows.scaleout`); otherwise everything runs in this process. The whole run holds the
+workspace's run lock and is recorded in the ``runs`` table (`pipeline.runs.PipelineRun`); each
+step commits its own work, so a killed run is completed by the next one. At the end the run
+summary is published as Prefect artifacts (markdown, and a table of the improvement list).
 """
 
 from __future__ import annotations
