@@ -42,6 +42,12 @@ def _retry_on_io(task: Any, task_run: Any, state: Any) -> bool:
     return False
 
 
+#: An I/O step: retried twice (after 5 s, then 30 s) when the warehouse was busy or I/O failed.
+_io_task = task(
+    cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_retry_on_io
+)
+
+
 @task(cache_policy=NO_CACHE)
 def load_settings(config_path: str | None) -> Config:
     return load_config(Path(config_path) if config_path else None)
@@ -76,37 +82,27 @@ def ingest_source(cfg: Config, source: str, paths: list[Path]) -> dict[str, Any]
     return report
 
 
-@task(
-    cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_retry_on_io
-)
+@_io_task
 def enrich(cfg: Config, mapper: Mapper) -> dict[str, Any]:
     return jobs.enrich_pending(cfg, mapper=mapper).as_dict()
 
 
-@task(
-    cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_retry_on_io
-)
+@_io_task
 def embed(cfg: Config, mapper: Mapper) -> dict[str, Any]:
     return jobs.embed_pending(cfg, mapper=mapper).as_dict()
 
 
-@task(
-    cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_retry_on_io
-)
+@_io_task
 def adapt_sentiment(cfg: Config) -> dict[str, Any] | None:
     return jobs.ensure_weak_sentiment(cfg)
 
 
-@task(
-    cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_retry_on_io
-)
+@_io_task
 def score_sentiment(cfg: Config, mapper: Mapper) -> dict[str, Any]:
     return jobs.score_sentiment(cfg, mapper=mapper).as_dict()
 
 
-@task(
-    cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_retry_on_io
-)
+@_io_task
 def update_themes(cfg: Config, mapper: Mapper) -> dict[str, Any]:
     return theme_jobs.update_themes(cfg, mapper=mapper).as_dict()
 
@@ -117,9 +113,7 @@ def partitions_on(cfg: Config, dask_address: str | None) -> Mapper:
     return DaskMapper(address, cfg.run.partitions) if address else IN_PROCESS
 
 
-@task(
-    cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_retry_on_io
-)
+@_io_task
 def analyse(cfg: Config) -> dict[str, Any]:
     return analytics_jobs.update_analytics(cfg, only_if_changed=True).as_dict()
 

@@ -35,10 +35,9 @@ from pipeline.metrics import nps_by_segment, period_starts
 from pipeline.priorities import DriverOptions, drivers_report, theme_levels, verdict_shares
 from pipeline.schemas import ALERTS, DRIVERS, FOLLOWUPS, NPS_BY_SEGMENT, THEME_TRENDS
 from pipeline.sentiment.lexicon import verdict_only
-from pipeline.theme_jobs import jsonable_row
 from pipeline.themes.words import stop_words
 from pipeline.trends import AlertRule, theme_alerts, theme_trends, trend_direction
-from pipeline.warehouse import Warehouse
+from pipeline.warehouse import Warehouse, jsonable_row
 
 logger = logging.getLogger(__name__)
 _Rule = TypeVar("_Rule", DriverOptions, AlertRule, FollowupRule)

@@ -27,6 +27,15 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+def check_zone(value: str) -> str:
+    """Return ``value`` if it names an IANA time zone, else raise ValueError."""
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as e:
+        raise ValueError(f"'{value}' is not an IANA time zone such as Europe/Oslo") from e
+    return value
+
+
 class SurveyColumns(_Frozen):
     """Which source column holds which field of a survey answer; ``None`` means auto-detect."""
 
@@ -104,11 +113,7 @@ class IngestConfig(_Frozen):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as e:
-            raise ValueError(f"'{value}' is not an IANA time zone such as Europe/Oslo") from e
-        return value
+        return check_zone(value)
 
 
 class QuerySource(_Frozen):
@@ -461,11 +466,7 @@ class RunConfig(_Frozen):
     @field_validator("schedule_timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        try:
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as e:
-            raise ValueError(f"unknown time zone '{value}' (use an IANA name)") from e
-        return value
+        return check_zone(value)
 
 
 class Config(_Frozen):

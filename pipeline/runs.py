@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import math
 import os
 import socket
 import threading
@@ -31,11 +30,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, TypeVar
 
-import pandas as pd
-
 from pipeline.config import Config
 from pipeline.errors import RunLockedError
-from pipeline.warehouse import Warehouse
+from pipeline.warehouse import Warehouse, jsonable_row
 
 logger = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -310,17 +307,7 @@ def recent_runs(cfg: Config, *, limit: int = 10) -> list[dict[str, Any]]:
         if "runs" not in warehouse.table_names():
             return []
         frame = warehouse.recent_runs(limit)
-    rows: list[dict[str, Any]] = []
-    for row in frame.to_dict(orient="records"):
-        plain: dict[str, Any] = {str(k): (None if _missing(v) else v) for k, v in row.items()}
-        plain["steps"] = json.loads(plain["steps"] or "[]")
-        for key in ("started_at", "finished_at"):
-            value = plain[key]
-            if value is not None:
-                plain[key] = pd.Timestamp(value).isoformat()
-        rows.append(plain)
+    rows = [jsonable_row(row) for row in frame.to_dict(orient="records")]
+    for row in rows:
+        row["steps"] = json.loads(row["steps"] or "[]")
     return rows
-
-
-def _missing(value: object) -> bool:
-    return value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value))

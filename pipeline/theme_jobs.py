@@ -35,7 +35,7 @@ from pipeline.store import ModelStore
 from pipeline.themes.codeframe import Codeframe, load_codeframe, save_codeframe, unknown_ids
 from pipeline.themes.model import SeedTheme, ThemeModel
 from pipeline.themes.rows import lineage_rows, theme_rows
-from pipeline.warehouse import Warehouse
+from pipeline.warehouse import Warehouse, jsonable_row
 
 logger = logging.getLogger(__name__)
 
@@ -392,24 +392,6 @@ def show_theme(cfg: Config, theme_id: int) -> dict[str, Any]:
         ],
         "lineage": [jsonable_row(r) for r in lineage.to_dict("records")],
     }
-
-
-def plain_value(value: Any) -> Any:
-    """A warehouse value (numpy scalar or array, timestamp, NA) as plain JSON-able Python."""
-    if isinstance(value, np.ndarray | list):
-        return [plain_value(v) for v in value]
-    if isinstance(value, pd.Timestamp | dt.datetime):
-        return value.isoformat()
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    return None if isinstance(value, float) and np.isnan(value) else value
-
-
-def jsonable_row(row: dict[Any, Any]) -> dict[str, Any]:
-    """A warehouse row as a dict of plain JSON-able values."""
-    return {str(key): plain_value(value) for key, value in row.items()}
 
 
 def edit_codeframe(

@@ -624,3 +624,21 @@ def _with_string_dtype(frame: pd.DataFrame) -> pd.DataFrame:
     """Text columns as pandas' string dtype: checked in O(1) and handed to DuckDB as Arrow."""
     text_columns = [name for name in frame.columns if frame[name].dtype == object]
     return frame.astype(dict.fromkeys(text_columns, "str"))
+
+
+def plain_value(value: Any) -> Any:
+    """A warehouse value (numpy scalar or array, timestamp, NA) as plain JSON-able Python."""
+    if isinstance(value, np.ndarray | list):
+        return [plain_value(v) for v in value]
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return value.isoformat()
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    return None if isinstance(value, float) and np.isnan(value) else value
+
+
+def jsonable_row(row: dict[Any, Any]) -> dict[str, Any]:
+    """A warehouse row as a dict of plain JSON-able values."""
+    return {str(key): plain_value(value) for key, value in row.items()}
