@@ -8,7 +8,9 @@ STAMP  := $(VENV)/.installed
 # multi-GB CUDA build. Override TORCH_SPEC (or PIP_EXTRA_INDEX_URL) elsewhere if needed.
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: demo test lint typecheck install benchmarks clean
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: demo test lint typecheck install browser benchmarks clean
 
 install: $(STAMP)
 
@@ -22,7 +24,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/verbatim demo
 
-test: $(STAMP)
+# The report tests open the HTML reports in Debian's Chromium (Playwright drives it; no browser
+# is downloaded). Installed with apt-get when missing and we are root; otherwise those tests skip.
+browser:
+	@test -x $(CHROMIUM) || { test "$$(id -u)" = 0 && command -v apt-get >/dev/null && \
+		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; } \
+		|| echo "note: $(CHROMIUM) missing and not installable here; the browser tests will skip"; }
+
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports

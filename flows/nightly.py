@@ -5,7 +5,8 @@ Each step is one task around one library call. With a Dask scheduler address the
 (`flows.scaleout`); otherwise everything runs in this process. The whole run holds the
 workspace's run lock and is recorded in the ``runs`` table (`pipeline.runs.PipelineRun`); each
 step commits its own work, so a killed run is completed by the next one. At the end the run
-summary is published as Prefect artifacts (markdown, and a table of the improvement list).
+summary is made once and serves both the reports (theme report, CX report, follow-up CSV under
+``reports.out_dir``) and the Prefect artifacts (markdown, and a table of the improvement list).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from prefect.settings import PREFECT_API_URL
 from prefect.types.entrypoint import EntrypointType
 
 from flows.scaleout import DaskMapper
-from pipeline import analytics_jobs, jobs, summary, theme_jobs
+from pipeline import analytics_jobs, jobs, report_jobs, summary, theme_jobs
 from pipeline import sources as sources_module
 from pipeline.config import Config, load_config
 from pipeline.errors import SourceUnavailableError, WarehouseLockedError
@@ -119,9 +120,20 @@ def analyse(cfg: Config) -> dict[str, Any]:
 
 
 @task(cache_policy=NO_CACHE)
-def publish_artifacts(cfg: Config, ingest: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def summarise_run(cfg: Config, ingest: dict[str, dict[str, Any]]) -> summary.RunSummary:
     new = {source: report["accepted"] for source, report in ingest.items()}
-    run_summary = summary.run_summary(cfg, new_records=new)
+    return report_jobs.run_summary(cfg, new_records=new)
+
+
+@_io_task
+def write_reports(cfg: Config, run_summary: summary.RunSummary) -> dict[str, Any] | None:
+    if not cfg.reports.nightly:
+        return None
+    return report_jobs.write_reports(cfg, summary=run_summary).as_dict()
+
+
+@task(cache_policy=NO_CACHE)
+def publish_artifacts(run_summary: summary.RunSummary) -> dict[str, Any]:
     create_markdown_artifact(
         key="verbatim-summary", markdown=summary.summary_markdown(run_summary)
     )
@@ -142,14 +154,15 @@ def nightly(
     wait: float | None = None,
     dask_address: str | None = None,
 ) -> dict[str, Any]:
-    """Ingest new files, enrich them, score sentiment and themes, analyse, report counts and NPS.
+    """Ingest new files, enrich them, score sentiment and themes, analyse, write the reports.
 
     Before scoring, the sentiment head is trained once on the workspace's own scored comments
     when ``sentiment.model`` is auto and there are enough of them (see ``verbatim train
     sentiment``). Themes are fitted on the first run with enough units; later runs assign new
     units to them, and refit when too many find no theme (see ``verbatim themes``). Then
     scores by segment, drivers, trends, alerts and follow-ups are recomputed (``verbatim
-    analyse``) when anything they depend on changed.
+    analyse``) when anything they depend on changed, and the reports are written (``verbatim
+    report``; ``reports.nightly = false`` turns that off).
 
     Args:
         config_path: TOML configuration (default: ./verbatim.toml if present, else defaults).
@@ -173,7 +186,9 @@ def nightly(
         scored = run.lap("sentiment", score_sentiment(cfg, mapper))
         themed = run.lap("themes", update_themes(cfg, mapper))
         analysed = run.lap("analytics", analyse(cfg))
-        published = run.lap("artifacts", publish_artifacts(cfg, ingest))
+        run_summary = summarise_run(cfg, ingest)
+        reports = run.lap("reports", write_reports(cfg, run_summary))
+        published = run.lap("artifacts", publish_artifacts(run_summary))
     return {
         "run_id": run.run_id,
         "interrupted_runs": run.interrupted,
@@ -184,6 +199,7 @@ def nightly(
         "sentiment": scored,
         "themes": themed,
         "analytics": analysed,
+        "reports": reports,
         "artifacts": published,
         "steps": run.steps,
         "status": summarise(cfg),

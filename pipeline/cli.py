@@ -288,6 +288,37 @@ def export(
 
 
 @app.command()
+def report(
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder of the reports (default: reports.out_dir)."),
+    ] = None,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write the theme report, the CX report and the follow-up queue's CSV from the warehouse."""
+    from pipeline.report_jobs import write_reports
+
+    cfg = cli_config(config)
+    with handled(), err.status("Writing the reports…"):
+        paths = write_reports(cfg, out_dir)
+    if as_json:
+        print_json(paths.as_dict())
+        return
+    _print_reports(paths.as_dict())
+
+
+def _print_reports(paths: dict[str, Any]) -> None:
+    out.print("[bold]Reports[/]")
+    out.print(f"  theme report  {paths['theme_report']}", highlight=False)
+    out.print(f"  CX report     {paths['cx_report']}", highlight=False)
+    out.print(
+        f"  follow-ups    {paths['followups_csv']} ({paths['followups']:,} queued)",
+        highlight=False,
+    )
+
+
+@app.command()
 def run(
     config: ConfigOption = None,
     as_json: JsonOption = False,
@@ -422,6 +453,8 @@ def _print_run(summary: dict[str, Any]) -> None:
         print_analytics_report(summary["analytics"])
     out.print(f"NPS  {_estimate_text(summary['status']['nps'])}", highlight=False)
     out.print(f"Warehouse: {summary['status']['warehouse']}", highlight=False)
+    if summary.get("reports"):
+        _print_reports(summary["reports"])
 
 
 @app.command()
@@ -455,8 +488,8 @@ def demo(
     out.print(f"  demo inputs {out_dir}", highlight=False)
     out.print(f"  truth       {paths.truth}", highlight=False)
     out.print(
-        "Next: `verbatim drivers`, `verbatim followups`, `verbatim themes list`, or "
-        "`verbatim export drivers --out drivers.csv`."
+        "Next: open the theme report in a browser, or try `verbatim drivers`, "
+        "`verbatim followups`, `verbatim themes list`."
     )
 
 

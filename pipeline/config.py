@@ -469,6 +469,22 @@ class RunConfig(_Frozen):
         return check_zone(value)
 
 
+class ReportsConfig(_Frozen):
+    """The theme report, the CX report and the follow-up export (`verbatim report`)."""
+
+    out_dir: Path = Field(
+        default=Path("data/reports"),
+        description="Folder the reports are written to (relative: to the working directory).",
+    )
+    nightly: bool = Field(default=True, description="Write the reports at the end of every run.")
+    themes_shown: int = Field(
+        default=12, ge=3, le=40, description="Themes in the trend, heatmap and channel charts."
+    )
+    followups_shown: int = Field(
+        default=200, ge=10, description="Follow-ups per owning team in the CX report."
+    )
+
+
 class Config(_Frozen):
     """The complete Verbatim configuration."""
 
@@ -485,6 +501,7 @@ class Config(_Frozen):
     trends: TrendsConfig = TrendsConfig()
     followup: FollowupConfig = FollowupConfig()
     run: RunConfig = RunConfig()
+    reports: ReportsConfig = ReportsConfig()
 
     def fingerprint(self) -> str:
         """Return a short stable hash of the resolved configuration."""

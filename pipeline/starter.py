@@ -29,6 +29,7 @@ HEADER: Final = """\
 #   [metrics] segments       the segments scores and drivers are broken down by
 #   [followup] owners        which team owns which theme; quarantine_days between call-backs
 #   [run] schedule           when `verbatim deploy` runs the nightly flow
+#   [reports] out_dir        where every run writes the theme report, CX report and follow-ups
 """
 
 

@@ -1,8 +1,9 @@
 """The run summary: headline scores with intervals, top drivers, emerging themes, counts.
 
 One source for every place that summarises a run: the Prefect artifacts of the nightly flow
-(markdown and the improvement-list table) and the reports. It reads only the warehouse's
-analytics tables and counts, which hold redacted text only; every piece of customer text (theme
+(markdown and the improvement-list table) and the reports. Built (pure) from the warehouse's
+analytics tables and counts, which hold redacted text only (`pipeline.report_jobs.run_summary`
+reads them); every piece of customer text (theme
 labels, quotes) is escaped for Markdown and HTML before it is written out.
 """
 
@@ -17,9 +18,7 @@ from typing import Any, Final, cast
 
 import pandas as pd
 
-from pipeline.config import Config
-from pipeline.schemas import ALERTS, DRIVERS, FOLLOWUPS, NPS_BY_SEGMENT, RECORDS
-from pipeline.warehouse import Warehouse
+from pipeline.schemas import ALERTS, DRIVERS, FOLLOWUPS, NPS_BY_SEGMENT
 
 #: Drivers listed in the summary's improvement list.
 TOP_DRIVERS: Final = 10
@@ -52,7 +51,7 @@ class Estimate:
 
 @dataclass(frozen=True)
 class RunSummary:
-    """What a run's summary shows (see `run_summary`).
+    """What a run's summary shows (see `pipeline.report_jobs.run_summary`).
 
     Attributes:
         computed_at: When the summary was made (UTC).
@@ -103,7 +102,9 @@ def summarise_tables(
     new_records: Mapping[str, int] | None = None,
     now: dt.datetime | None = None,
 ) -> RunSummary:
-    """Build the summary from the analytics tables (pure; `run_summary` reads them).
+    """Build the summary from the analytics tables (pure).
+
+    `pipeline.report_jobs.run_summary` reads the tables from the warehouse and calls this.
 
     Args:
         tables: ``nps_by_segment``, ``drivers``, ``alerts`` and ``followups`` as frames.
@@ -143,21 +144,6 @@ def summarise_tables(
         queued=len(queued),
         at_risk=int(queued["at_risk"].sum()) if not queued.empty else 0,
     )
-
-
-def run_summary(cfg: Config, *, new_records: Mapping[str, int] | None = None) -> RunSummary:
-    """Read the analytics tables and counts from the warehouse and summarise them."""
-    with Warehouse(
-        cfg.warehouse.path, read_only=True, memory_limit=cfg.warehouse.memory_limit
-    ) as warehouse:
-        tables = {
-            name: warehouse.read_table(name)
-            for name in (NPS_BY_SEGMENT.name, DRIVERS.name, ALERTS.name, FOLLOWUPS.name)
-        }
-        counts = warehouse.con.execute(
-            f'SELECT source, count(*) FROM main."{RECORDS.name}" GROUP BY source ORDER BY source'
-        ).fetchall()
-    return summarise_tables(tables, {str(s): int(n) for s, n in counts}, new_records=new_records)
 
 
 _METRIC_NAMES: Final = {"nps": "NPS", "csat": "CSAT (% answering 4 or 5)", "ces": "CES"}

@@ -40,6 +40,7 @@ from pipeline.schemas import (
     records_contract,
     rejects_contract,
 )
+from pipeline.spreadsheet import neutralise_formula_sql
 from pipeline.warehouse_analytics import AnalyticsTables
 from pipeline.warehouse_runs import RunTables
 from pipeline.warehouse_themes import ThemeTables
@@ -616,8 +617,21 @@ class Warehouse(ThemeTables, AnalyticsTables, RunTables):
             )
         out.parent.mkdir(parents=True, exist_ok=True)
         options = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT parquet"
+        if fmt == "csv":
+            source = f"({self._spreadsheet_safe(source)})"
         target = str(out).replace("'", "''")
         self.con.execute(f"COPY {source} TO '{target}' ({options})")
+
+    def _spreadsheet_safe(self, source: str) -> str:
+        """SELECT of ``source`` whose text cells no spreadsheet runs as a formula."""
+        described = self.con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+        columns = [
+            neutralise_formula_sql(name)
+            if kind == "VARCHAR"
+            else '"' + str(name).replace('"', '""') + '"'
+            for name, kind, *_ in described
+        ]
+        return f"SELECT {', '.join(columns)} FROM {source}"
 
 
 def _with_string_dtype(frame: pd.DataFrame) -> pd.DataFrame:

@@ -14,12 +14,14 @@ import pyarrow as pa
 
 from pipeline.schemas import (
     ANALYTICS_TABLES,
+    CREATED_AT,
     ENRICHED_RECORDS,
     FOLLOWUPS,
     OPINION_UNITS,
     RECORD_ID,
     RECORD_SENTIMENT,
     RECORDS,
+    SOURCE,
     TABLES,
     THEME_ID,
     THEMES,
@@ -155,6 +157,13 @@ class AnalyticsTables:
         return self.con.execute(
             f"SELECT {THEME_ID}, label, parent_id, is_parent, status "
             f'FROM main."{THEMES.name}" ORDER BY {THEME_ID}'
+        ).df()
+
+    def record_windows(self) -> pd.DataFrame:
+        """Per source: records, and the first and last ``created_at``."""
+        return self.con.execute(
+            f"SELECT {SOURCE}, count(*)::BIGINT AS records, min({CREATED_AT}) AS first, "
+            f'max({CREATED_AT}) AS last FROM main."{RECORDS.name}" GROUP BY ALL ORDER BY 1'
         ).df()
 
     # --- writes ---------------------------------------------------------------------------

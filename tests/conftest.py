@@ -52,3 +52,14 @@ def read_table() -> Callable[[Config, str], pd.DataFrame]:
             return warehouse.read_table(name)
 
     return read
+
+
+@pytest.fixture(scope="session")
+def report_workspace(tmp_path_factory: pytest.TempPathFactory, _user_cache: Path) -> Config:
+    """An analysed demo workspace (tests.support.build_report_workspace), shared read-only."""
+    from tests.support import build_report_workspace
+
+    root = tmp_path_factory.mktemp("report-workspace")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        return build_report_workspace(root, _user_cache)

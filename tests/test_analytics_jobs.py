@@ -215,7 +215,8 @@ def test_analytics_skips_when_nothing_it_reads_changed(analysed: Config) -> None
 
 
 def test_run_summary_markdown_and_improvement_rows(analysed: Config) -> None:
-    from pipeline.summary import improvement_rows, run_summary, summary_markdown
+    from pipeline.report_jobs import run_summary
+    from pipeline.summary import improvement_rows, summary_markdown
 
     summary = run_summary(analysed, new_records={"survey": 12})
     text = summary_markdown(summary)

@@ -40,6 +40,18 @@ def _write_inputs(folder):
     (folder / "chat" / "c.jsonl").write_text(json.dumps(chat) + "\n", encoding="utf-8")
 
 
+def _check_reports(workspace, *runs):
+    """Every run ends with both reports and the follow-up export, at reports.out_dir."""
+    for run_result in runs:
+        reports = run_result["reports"]
+        assert reports["theme_report"] == "data/reports/theme-report.html"
+        assert reports["cx_report"] == "data/reports/cx-report.html"
+        assert reports["followups"] == 1
+    page = (workspace / "data" / "reports" / "theme-report.html").read_text(encoding="utf-8")
+    assert "Verbatim theme report" in page and "No theme costs NPS points" in page
+    assert (workspace / "data" / "reports" / "followups.csv").read_text().count("\n") == 2
+
+
 def test_nightly_ingests_configured_sources_once(harness, tmp_path, monkeypatch):
     from flows.nightly import nightly
 
@@ -82,8 +94,9 @@ def test_nightly_ingests_configured_sources_once(harness, tmp_path, monkeypatch)
     steps = [step["step"] for step in runs[0]["steps"]]
     assert steps == [
         "ingest_survey", "ingest_chat", "ingest_social", "enrich", "embed", "sentiment_head",
-        "sentiment", "themes", "analytics", "artifacts",
+        "sentiment", "themes", "analytics", "reports", "artifacts",
     ]  # fmt: skip
+    _check_reports(tmp_path, first, second)
     assert runs[1]["steps"][0]["counts"]["accepted"] == 2
     assert runs[0]["flow_run_id"]
 

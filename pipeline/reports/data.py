@@ -1,0 +1,127 @@
+"""What the reports show, read from the warehouse's analytics tables (redacted text only).
+
+`ReportData` is plain frames and values; `pipeline.report_jobs` reads it from the warehouse and
+the renderers (`pipeline.reports.render`) turn it into HTML. The headline and the improvement
+list come from the run summary (`pipeline.summary.RunSummary`), the same object the Prefect
+artifacts are written from, so the report and the artifacts never disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pipeline.summary import Estimate, RunSummary
+
+#: Segments shown in the heatmap, when the drivers table has them.
+HEATMAP_SEGMENTS = ("team", "product")
+
+
+@dataclass(frozen=True)
+class Window:
+    """The records of one source the report covers."""
+
+    source: str
+    records: int
+    first: dt.datetime | None
+    last: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Method:
+    """What the method section states: models, settings and the data window.
+
+    Attributes:
+        theme_model: Version of the theme model that assigned the themes.
+        sentiment_model: ``name@version`` of the sentiment model.
+        embedding_model: The embedding model's name.
+        themes: Active themes (leaves).
+        respondents: NPS answers the drivers were computed from.
+        confidence: Interval coverage (0.95).
+        resamples: Bootstrap resamples of the impact intervals.
+        min_n: Answers below which a segment is flagged, not ranked.
+        min_mentions: Mentioning respondents below which a theme is not ranked.
+        alpha: Largest Benjamini-Hochberg q-value counted as significant.
+        windows: The records per source, with their first and last dates.
+        analysed_at: When the analytics tables were computed.
+    """
+
+    theme_model: str | None
+    sentiment_model: str | None
+    embedding_model: str
+    themes: int
+    respondents: int
+    confidence: float
+    resamples: int
+    min_n: int
+    min_mentions: int
+    alpha: float
+    windows: list[Window]
+    analysed_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Change:
+    """The latest period's value against the previous period's, with the difference's margin."""
+
+    latest: Estimate
+    previous: Estimate
+
+    @property
+    def difference(self) -> float:
+        """Latest minus previous."""
+        return self.latest.value - self.previous.value
+
+    @property
+    def margin(self) -> float:
+        """Margin of the difference (independent periods: margins added in quadrature)."""
+        return math.hypot(self.latest.margin, self.previous.margin)
+
+    @property
+    def significant(self) -> bool:
+        """Whether the difference's interval excludes 0."""
+        return not math.isnan(self.margin) and abs(self.difference) > self.margin
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything the theme report and the CX report show.
+
+    Attributes:
+        summary: The run summary (headline scores, improvement list, strengths, alerts).
+        scores: The ``nps_by_segment`` table.
+        drivers: The ``drivers`` table, level theme (every segment).
+        trends: The ``theme_trends`` table, level theme.
+        followups: The ``followups`` table (queued and quarantined).
+        labels: Theme id -> label of every theme (parents too).
+        method: The method section's facts.
+        themes_shown: Themes in the trend, heatmap and channel charts.
+        followups_shown: Follow-ups listed per owning team in the CX report.
+    """
+
+    summary: RunSummary
+    scores: pd.DataFrame
+    drivers: pd.DataFrame
+    trends: pd.DataFrame
+    followups: pd.DataFrame
+    labels: dict[int, str]
+    method: Method
+    themes_shown: int = 12
+    followups_shown: int = 200
+
+    def change(self, metric: str) -> Change | None:
+        """The latest month against the one before, when there are two months."""
+        pair = self.summary.latest.get(metric)
+        return None if pair is None else Change(latest=pair[0], previous=pair[1])
+
+    def queued(self) -> pd.DataFrame:
+        """Queued follow-ups: owner, at-risk first, then priority."""
+        if self.followups.empty:
+            return self.followups
+        queued = self.followups[self.followups["status"] == "queued"]
+        return queued.sort_values(
+            ["owner", "at_risk", "priority"], ascending=[True, False, True]
+        ).reset_index(drop=True)

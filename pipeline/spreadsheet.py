@@ -1,0 +1,34 @@
+"""Spreadsheet safety of exported text: no cell a spreadsheet would run as a formula.
+
+A CSV cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage return, which
+some spreadsheets skip before looking) is read by Excel, LibreOffice and Google Sheets as a
+formula: a customer comment like ``=HYPERLINK("http://evil", "click")`` would become a live
+link in the CX team's follow-up sheet. Such text cells are written with a leading apostrophe,
+which every spreadsheet shows as plain text (OWASP's advice on CSV injection). Numbers are left
+alone: only text columns are touched.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+#: First characters that make a spreadsheet read a cell as a formula.
+FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: str) -> str:
+    """``value`` with a leading apostrophe when a spreadsheet would read it as a formula."""
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def neutralise_formula_sql(column: str) -> str:
+    """A DuckDB expression giving the text column ``column`` like `neutralise_formula`.
+
+    Args:
+        column: The column's name (quoted here).
+    """
+    quoted = '"' + column.replace('"', '""') + '"'
+    starts = " OR ".join(
+        f"starts_with({quoted}, chr({ord(prefix)}))" for prefix in FORMULA_PREFIXES
+    )
+    return f"CASE WHEN {starts} THEN '''' || {quoted} ELSE {quoted} END AS {quoted}"
