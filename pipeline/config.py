@@ -12,7 +12,7 @@ import re
 import tomllib
 import zoneinfo
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -20,6 +20,7 @@ from pipeline.errors import ConfigError
 
 DEFAULT_CONFIG_NAME = "verbatim.toml"
 ScoreType = Literal["nps", "csat", "ces", "none"]
+Language = Literal["da", "nb", "sv", "en"]
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
@@ -211,6 +212,14 @@ class EnrichConfig(_Frozen):
     """Language, cleaning and opinion units."""
 
     language_detector: str = Field(default="hybrid", description="lingua, langid or hybrid.")
+    languages: list[Language] = Field(
+        default_factory=lambda: list(get_args(Language)),
+        min_length=1,
+        description=(
+            "Languages the feedback is in (of da, nb, sv, en): each text is named one of them, "
+            "or 'und'. Leaving out one you never get stops look-alikes (da/nb) being split."
+        ),
+    )
     min_words: int = Field(default=3, ge=1, description="Shorter texts get language 'und'.")
     max_unit_chars: int = Field(default=400, ge=50)
     chunk_rows: int = Field(default=20_000, ge=100, description="Records enriched at once.")

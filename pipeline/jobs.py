@@ -628,7 +628,10 @@ def _prepare_texts(
 
     cleaned = [clean_text(text, source=source) for text in texts]
     langs = detect_languages(
-        cleaned, detector=cfg.enrich.language_detector, min_words=cfg.enrich.min_words
+        cleaned,
+        detector=cfg.enrich.language_detector,
+        min_words=cfg.enrich.min_words,
+        languages=cfg.enrich.languages,
     )
     return cleaned, langs
 

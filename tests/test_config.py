@@ -33,6 +33,8 @@ def test_verbatim_toml_in_the_working_directory_is_picked_up(tmp_path, monkeypat
             "lower-case",
         ),
         ({"metrics": {"confidence": 1.5}}, "metrics.confidence", "less than 1"),
+        ({"enrich": {"languages": ["da", "de"]}}, "enrich.languages.1", "'da', 'nb', 'sv'"),
+        ({"enrich": {"languages": []}}, "enrich.languages", "at least 1"),
     ],
 )
 def test_invalid_values_name_the_file_and_the_key(tmp_path, values, key, problem):

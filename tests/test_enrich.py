@@ -108,3 +108,19 @@ def test_cli_redact_is_the_library_on_the_labelled_set(lang):
     result = runner.invoke(app, ["redact"], input="\n".join(texts) + "\n")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == redact_texts(texts)
+
+
+def test_enrichment_names_only_the_configured_languages(tmp_path):
+    """[enrich] languages: Norwegian left out, the Norwegian comment reads as its look-alike."""
+    cfg = config_from_dict(
+        {"warehouse": {"path": str(tmp_path / "w.duckdb")}, "enrich": {"languages": ["da", "en"]}}
+    )
+    _ingest(tmp_path, cfg)
+    report = enrich_pending(cfg)
+    assert set(report.languages) <= {"da", "en", "und"}
+    with Warehouse(cfg.warehouse.path, read_only=True) as warehouse:
+        units = warehouse.read_table("opinion_units")
+        records = warehouse.read_table("enriched_records")
+    assert set(units["lang"]) <= {"da", "en", "und"}
+    norwegian = records[records["clean_text"].str.startswith("Internettet har vært nede")]
+    assert norwegian["lang"].tolist() == ["da"]

@@ -171,3 +171,25 @@ def test_any_text_gets_one_allowed_code(texts):
     codes = detect_languages(texts)
     assert len(codes) == len(texts)
     assert set(codes) <= ALLOWED
+
+
+@pytest.mark.parametrize("name", sorted(DETECTORS))
+def test_configured_languages_restrict_the_answers(name):
+    """Without Norwegian among the expected languages, the da/nb look-alikes all read Danish."""
+    texts = DANISH + NORWEGIAN + [text for text, _ in PAIRS]
+    codes = detect_languages(texts, detector=name, languages=["da", "en"])
+    assert set(codes) <= {"da", "en", UNDETERMINED}
+    assert codes.count("da") >= len(texts) - 2
+    # a language left out with no look-alike kept is not forced onto another: "und"
+    english_only = detect_languages(ENGLISH + SWEDISH, detector=name, languages=["en"])
+    assert english_only == ["en"] * len(ENGLISH) + [UNDETERMINED] * len(SWEDISH)
+
+
+def test_all_four_languages_is_the_default():
+    assert detect_languages(TEXTS, languages=list(reversed(LANGUAGES))) == detect_languages(TEXTS)
+
+
+@pytest.mark.parametrize("languages", [[], ["da", "de"], ["fi"]])
+def test_unknown_or_no_languages_are_refused(languages):
+    with pytest.raises(ValueError, match="Languages must be some of da, nb, sv, en"):
+        detect_languages(TEXTS[:2], languages=languages)

@@ -92,7 +92,10 @@ def tag_and_segment(
         now: Timestamp stored as enriched_at (default: the current time).
     """
     record_langs = detect_languages(
-        list(cleaned[CLEAN_TEXT]), detector=cfg.language_detector, min_words=cfg.min_words
+        list(cleaned[CLEAN_TEXT]),
+        detector=cfg.language_detector,
+        min_words=cfg.min_words,
+        languages=cfg.languages,
     )
     cleaned = cleaned.assign(**{LANG: record_langs})
     originals = cleaned[~cleaned[IS_DUPLICATE].astype(bool)]
@@ -100,7 +103,10 @@ def tag_and_segment(
     if len(units):
         unit_langs = pd.Series(
             detect_languages(
-                list(units[TEXT]), detector=cfg.language_detector, min_words=cfg.min_words
+                list(units[TEXT]),
+                detector=cfg.language_detector,
+                min_words=cfg.min_words,
+                languages=cfg.languages,
             ),
             index=units.index,
         )

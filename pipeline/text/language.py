@@ -40,6 +40,8 @@ _Detector = TypeVar("_Detector")
 
 LANGUAGES: Final = ("da", "nb", "sv", "en")
 UNDETERMINED: Final = "und"
+# Languages so alike that a detector splits one's texts between both (see `_codes`).
+_LOOK_ALIKES: Final = {"da": "nb", "nb": "da"}
 DEFAULT_DETECTOR: Final = "hybrid"
 
 # Below this best probability over the four languages (0.25 is a coin toss) a text is "und".
@@ -73,8 +75,8 @@ _INSTALL_HINT = (
 class LanguageDetector(Protocol):
     """Anything that names the language of each text in a batch."""
 
-    def detect(self, texts: Sequence[str]) -> list[str]:
-        """Return one code from `LANGUAGES`, or "und", per text, in input order."""
+    def detect(self, texts: Sequence[str], *, languages: Sequence[str] = LANGUAGES) -> list[str]:
+        """Return one code from ``languages``, or "und", per text, in input order."""
         ...
 
 
@@ -83,8 +85,25 @@ def _codes(
     *,
     min_confidence: float,
     foreign: NDArray[np.bool_] | None = None,
+    languages: Sequence[str] = LANGUAGES,
 ) -> list[str]:
-    """Best language per row; "und" below `min_confidence` or where `foreign` is True."""
+    """Best language per row; "und" below `min_confidence` or where `foreign` is True.
+
+    With ``languages`` a subset of `LANGUAGES`, a left-out language's probability goes to its
+    look-alike when that one is kept (Norwegian to Danish and back: a workspace that expects no
+    Norwegian reads a Danish-or-Norwegian text as Danish instead of splitting such texts) and
+    is dropped otherwise, without renormalising: a Swedish text in an English-only workspace
+    is "und", not English.
+    """
+    if tuple(languages) != LANGUAGES:
+        probabilities = probabilities.copy()
+        for column, code in enumerate(LANGUAGES):
+            if code in languages:
+                continue
+            twin = _LOOK_ALIKES.get(code)
+            if twin in languages:
+                probabilities[:, LANGUAGES.index(twin)] += probabilities[:, column]
+            probabilities[:, column] = 0.0
     best = probabilities.argmax(axis=1).tolist()
     sure = probabilities.max(axis=1) >= min_confidence
     if foreign is not None:
@@ -216,10 +235,12 @@ class LangidDetector:
         """Return (n_texts, 4) float32 probabilities over `LANGUAGES`, rows summing to 1."""
         return self._score(texts)[0]
 
-    def detect(self, texts: Sequence[str]) -> list[str]:
-        """Return one code from `LANGUAGES`, or "und", per text, in input order."""
+    def detect(self, texts: Sequence[str], *, languages: Sequence[str] = LANGUAGES) -> list[str]:
+        """Return one code from ``languages``, or "und", per text, in input order."""
         probabilities, foreign = self._score(texts)
-        return _codes(probabilities, min_confidence=self.min_confidence, foreign=foreign)
+        return _codes(
+            probabilities, min_confidence=self.min_confidence, foreign=foreign, languages=languages
+        )
 
 
 class LinguaDetector:
@@ -272,9 +293,11 @@ class LinguaDetector:
         probabilities[probabilities.sum(axis=1) == 0] = 1.0 / len(LANGUAGES)
         return probabilities
 
-    def detect(self, texts: Sequence[str]) -> list[str]:
-        """Return one code from `LANGUAGES`, or "und", per text, in input order."""
-        return _codes(self.probabilities(texts), min_confidence=self.min_confidence)
+    def detect(self, texts: Sequence[str], *, languages: Sequence[str] = LANGUAGES) -> list[str]:
+        """Return one code from ``languages``, or "und", per text, in input order."""
+        return _codes(
+            self.probabilities(texts), min_confidence=self.min_confidence, languages=languages
+        )
 
 
 class HybridDetector:
@@ -317,10 +340,12 @@ class HybridDetector:
             probabilities[unsure] = (1 - weight) * probabilities[unsure] + weight * second
         return probabilities, foreign
 
-    def detect(self, texts: Sequence[str]) -> list[str]:
-        """Return one code from `LANGUAGES`, or "und", per text, in input order."""
+    def detect(self, texts: Sequence[str], *, languages: Sequence[str] = LANGUAGES) -> list[str]:
+        """Return one code from ``languages``, or "und", per text, in input order."""
         probabilities, foreign = self._score(texts)
-        return _codes(probabilities, min_confidence=self.min_confidence, foreign=foreign)
+        return _codes(
+            probabilities, min_confidence=self.min_confidence, foreign=foreign, languages=languages
+        )
 
 
 DETECTORS: dict[str, Callable[..., LanguageDetector]] = {
@@ -360,6 +385,7 @@ def detect_languages(
     detector: str = DEFAULT_DETECTOR,
     min_words: int = 3,
     min_chars: int = 12,
+    languages: Sequence[str] = LANGUAGES,
 ) -> list[str]:
     """Name the language of each text.
 
@@ -370,18 +396,26 @@ def detect_languages(
             URLs, @mentions, e-mail addresses and placeholders such as "[EMAIL]" are removed,
             so digits, punctuation and emoji never count.
         min_chars: Texts with fewer letters than this get "und".
+        languages: The languages expected (a subset of `LANGUAGES`, the default): a text is
+            named one of them, or "und".
 
     Returns:
-        One code per text, in input order: one of `LANGUAGES`, or "und" when the text is too
-        short, the detector is unsure or the text is in another language.
+        One code per text, in input order: one of ``languages``, or "und" when the text is
+        too short, the detector is unsure or the text is in another language.
 
     Raises:
-        ValueError: If `detector` is not a key of `DETECTORS`.
+        ValueError: If `detector` is not a key of `DETECTORS`, or ``languages`` is empty or
+            names a language outside `LANGUAGES`.
     """
     if detector not in DETECTORS:
         raise ValueError(
             f"Unknown language detector {detector!r}; choose one of: {', '.join(DETECTORS)}."
         )
+    if not languages or set(languages) - set(LANGUAGES):
+        raise ValueError(
+            f"Languages must be some of {', '.join(LANGUAGES)}; got {list(languages)!r}."
+        )
+    languages = tuple(code for code in LANGUAGES if code in set(languages))
     cleaned = [strip_noise(text) for text in texts]
     keep = []
     for i, text in enumerate(cleaned):
@@ -390,7 +424,7 @@ def detect_languages(
             keep.append(i)
     codes = [UNDETERMINED] * len(texts)
     if keep:
-        found = _build(detector).detect([cleaned[i] for i in keep])
+        found = _build(detector).detect([cleaned[i] for i in keep], languages=languages)
         for i, code in zip(keep, found, strict=True):
             codes[i] = code
     return codes
