@@ -466,12 +466,15 @@ def demo(
     config: ConfigOption = None,
 ) -> None:
     """Generate the multi-channel demo data set and run everything on it."""
-    from pipeline.demo import generate_demo, write_demo
+    from pipeline.demo import generate_demo, write_demo, write_demo_config
 
-    cfg = cli_config(config)
     with err.status("Generating demo data (survey, chat, social)…"):
         paths = write_demo(generate_demo(seed=seed), out_dir)
     out.print(f"Demo data written to {out_dir}/ (truth file: {paths.truth})", highlight=False)
+    if config is None:
+        config = write_demo_config(out_dir)
+        out.print(f"Demo configuration (which team owns which theme): {config}", highlight=False)
+    cfg = cli_config(config)
     offline_prefect()
     from flows.nightly import nightly
 
@@ -481,7 +484,7 @@ def demo(
         "social": [str(paths.social)],
     }
     with handled(), err.status("Running the nightly flow on the demo data…"):
-        summary = nightly(config_path=str(config) if config else None, sources=sources)
+        summary = nightly(config_path=str(config), sources=sources)
     _print_run(summary)
     out.print("\n[bold]Results[/]")
     out.print(f"  warehouse   {cfg.warehouse.path}", highlight=False)

@@ -402,7 +402,10 @@ class FollowupConfig(_Frozen):
 
     owners: dict[str, str] = Field(
         default_factory=dict,
-        description="Theme id or label -> owning team; a child inherits its parent's owner.",
+        description=(
+            "Theme id, label or keyword -> owning team (id and label first, then the first "
+            "key that is one of the theme's keywords); a child inherits its parent's owner."
+        ),
     )
     default_owner: str = Field(default="Customer care", min_length=1)
     quarantine_days: int = Field(

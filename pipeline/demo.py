@@ -410,3 +410,39 @@ def write_demo(demo: DemoData, out_dir: Path) -> DemoPaths:
         json.dumps(demo.truth, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     return paths
+
+
+#: Who owns what in the demo company: theme keywords (any of the four languages) -> team.
+#: Routing by keyword keeps working whatever ids the themes get (``followup.owners``).
+DEMO_OWNERS: Final = {
+    "Billing": ("invoice", "faktura", "fakturan", "regning", "regningen", "charged",
+                "opkrævet", "mistake", "bill"),
+    "Field Service": ("technician", "teknikeren", "tekniker", "installatøren", "installer"),
+    "Network operations": ("nede", "outages", "udfald", "buffering", "netflix", "hastigheden",
+                           "mbit", "ustabil", "forbindelse", "driftstörningar"),
+    "Digital": ("app", "appen", "version", "opdatering", "update", "app crashes", "crasher",
+                "knappen", "button"),
+    "Pricing": ("prisstigningen", "prisøkningen", "raised price", "brev", "hævet prisen",
+                "price"),
+    "Contact centre": ("ventetiden", "väntetiden", "telefonkøen", "telefonkön", "kø svar",
+                       "hold", "waited", "queue", "tog halv"),
+}  # fmt: skip
+
+
+def write_demo_config(out_dir: Path) -> Path:
+    """Write ``verbatim.toml`` for the demo into ``out_dir``: its teams' theme ownership."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "verbatim.toml"
+    owners = ", ".join(
+        f"{json.dumps(word, ensure_ascii=False)} = {json.dumps(team)}"
+        for team, words in DEMO_OWNERS.items()
+        for word in words
+    )
+    path.write_text(
+        "# Written by `verbatim demo`: the demo company's teams own these themes (by keyword).\n"
+        "# Pass it to later commands to keep that routing: --config " + str(path) + "\n"
+        "[followup]\n"
+        f"owners = {{{owners}}}\n",
+        encoding="utf-8",
+    )
+    return path

@@ -52,11 +52,20 @@ class FollowupRule:
 
 
 def _owner_lookup(themes: pd.DataFrame, owners: Mapping[str, str]) -> dict[int, str]:
-    """theme_id -> owner, from owners keyed by theme id or label; children inherit."""
+    """theme_id -> owner, from owners keyed by theme id, label or keyword; children inherit.
+
+    A theme's id or label decides first; otherwise the first key (in the configuration's
+    order) that is one of the theme's keywords, so ``faktura = "Billing"`` routes whatever
+    theme the word characterises, whatever id it gets at the next refit.
+    """
     by_key = {str(key).strip().casefold(): team for key, team in owners.items()}
+    keywords = themes["keywords"] if "keywords" in themes else [None] * len(themes)
     direct: dict[int, str] = {}
-    for theme_id, label in zip(themes["theme_id"], themes["label"], strict=True):
+    for theme_id, label, words in zip(themes["theme_id"], themes["label"], keywords, strict=True):
         team = by_key.get(str(theme_id)) or by_key.get(str(label).strip().casefold())
+        if not team and words is not None and len(words):
+            theirs = {str(word).casefold() for word in words}
+            team = next((t for key, t in by_key.items() if key in theirs), None)
         if team:
             direct[int(theme_id)] = team
     result = dict(direct)
@@ -190,7 +199,8 @@ def build_followups(
         mentions: Leaf themes per record: ``record_id``, ``theme_id``, ``sentiment``.
         units: The opinion units of `followup_candidates`' records: ``record_id``,
             ``position``, ``text``, ``label``, ``score`` (sentiment).
-        themes: The `themes` table (``theme_id``, ``label``, ``parent_id``, ``status``).
+        themes: The `themes` table (``theme_id``, ``label``, ``parent_id``, ``status``, and
+            ``keywords`` when owners are routed by keyword).
         rule: Who gets a follow-up and how.
         previous: The `followups` table as it was: its statuses and queue times are kept.
         now: ``listed_at`` of new follow-ups (default: the current UTC time).

@@ -153,9 +153,9 @@ class AnalyticsTables:
         ).df()
 
     def analytics_themes(self) -> pd.DataFrame:
-        """The `themes` table's id, label, parent, is_parent and status."""
+        """The `themes` table's id, label, parent, is_parent, status and keywords."""
         return self.con.execute(
-            f"SELECT {THEME_ID}, label, parent_id, is_parent, status "
+            f"SELECT {THEME_ID}, label, parent_id, is_parent, status, keywords "
             f'FROM main."{THEMES.name}" ORDER BY {THEME_ID}'
         ).df()
 

@@ -368,3 +368,14 @@ def test_invariants_for_any_seed(seed: int, n_survey: int) -> None:
     for driver in data.truth["drivers"]:
         for key in ("true_nps_impact", "true_nps_impact_latent"):
             assert driver[key] is None or -200 <= driver[key] <= 200
+
+
+def test_demo_config_routes_the_demo_teams_by_keyword(tmp_path: Path) -> None:
+    from pipeline.config import load_config
+    from pipeline.demo import DEMO_OWNERS, write_demo_config
+
+    cfg = load_config(write_demo_config(tmp_path / "demo"))
+    owners = cfg.followup.owners
+    assert set(owners.values()) == set(DEMO_OWNERS)
+    assert owners["faktura"] == "Billing" and owners["teknikeren"] == "Field Service"
+    assert sum(len(words) for words in DEMO_OWNERS.values()) == len(owners)  # no word twice

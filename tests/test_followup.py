@@ -180,3 +180,22 @@ def test_key_sentences_are_negative_units_and_never_show_personal_data(leak: str
     assert len(sentences) == 2
     assert sentences[1] == "The bill was wrong."
     assert sentences[0].startswith("Nobody answered") and leak not in sentences[0]
+
+
+def test_owners_by_keyword_after_id_and_label() -> None:
+    from pipeline.followup import _owner_lookup
+
+    themes = THEMES.assign(
+        keywords=[["faktura", "invoice"], ["kø", "wait"], ["venlig", "staff"], ["support"]]
+    )
+    # a keyword routes the theme it characterises; the id or label of a theme decides first
+    owners = {"wait": "Contact centre", "FAKTURA": "Billing", "1": "Finance", "staff": "HR"}
+    assert _owner_lookup(themes, owners) == {
+        1: "Finance", 2: "Contact centre", 3: "HR",
+    }  # fmt: skip
+    # the first matching key in the configuration's order wins; children inherit their parent's
+    assert _owner_lookup(themes, {"support": "Support", "kø": "Queue"}) == {
+        9: "Support", 2: "Queue",
+    }  # fmt: skip
+    assert _owner_lookup(themes.assign(keywords=[["kø"], [], ["x"], ["support"]]),
+                         {"support": "Support"}) == {9: "Support", 2: "Support"}  # fmt: skip
