@@ -104,14 +104,19 @@ def test_deploy_serves_a_scheduled_deployment_whose_runs_complete(
         [schedule] = deployment["schedules"]
         assert schedule["schedule"]["cron"] == "0 2 * * *"
         assert schedule["schedule"]["timezone"] == "Europe/Copenhagen"
-        created = httpx.post(
-            f"{api}/deployments/{deployment['id']}/create_flow_run", json={}, timeout=10
-        )
-        created.raise_for_status()
-        run_id = created.json()["id"]
+
+        def create() -> str:
+            # a busy server answers 503 (its database was locked) without creating the run
+            created = httpx.post(
+                f"{api}/deployments/{deployment['id']}/create_flow_run", json={}, timeout=10
+            )
+            return str(created.raise_for_status().json()["id"])
+
+        run_id = _wait_for(create, "a flow run of the deployment", 60, serving)
 
         def finished() -> dict | None:
-            state = httpx.get(f"{api}/flow_runs/{run_id}", timeout=5).json()["state"]
+            response = httpx.get(f"{api}/flow_runs/{run_id}", timeout=5).raise_for_status()
+            state = response.json()["state"]
             return state if state and state["type"] in {"COMPLETED", "FAILED", "CRASHED"} else None
 
         state = _wait_for(finished, "the triggered flow run", 300, serving)
