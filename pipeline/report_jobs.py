@@ -64,19 +64,26 @@ def _windows(frame: pd.DataFrame) -> list[Window]:
     ]
 
 
+#: The analytics tables the run summary is made from.
+SUMMARY_TABLES: Final = (NPS_BY_SEGMENT.name, DRIVERS.name, ALERTS.name, FOLLOWUPS.name)
+
+
+def _summary_inputs(warehouse: Warehouse) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:
+    """The tables of `SUMMARY_TABLES` and the records per source."""
+    tables = {name: warehouse.read_table(name) for name in SUMMARY_TABLES}
+    counts = warehouse.con.execute(
+        f'SELECT source, count(*) FROM main."{RECORDS.name}" GROUP BY source ORDER BY source'
+    ).fetchall()
+    return tables, {str(s): int(n) for s, n in counts}
+
+
 def run_summary(cfg: Config, *, new_records: Mapping[str, int] | None = None) -> RunSummary:
     """Read the analytics tables and counts from the warehouse and summarise them."""
     with Warehouse(
         cfg.warehouse.path, read_only=True, memory_limit=cfg.warehouse.memory_limit
     ) as warehouse:
-        tables = {
-            name: warehouse.read_table(name)
-            for name in (NPS_BY_SEGMENT.name, DRIVERS.name, ALERTS.name, FOLLOWUPS.name)
-        }
-        counts = warehouse.con.execute(
-            f'SELECT source, count(*) FROM main."{RECORDS.name}" GROUP BY source ORDER BY source'
-        ).fetchall()
-    return summarise_tables(tables, {str(s): int(n) for s, n in counts}, new_records=new_records)
+        tables, records = _summary_inputs(warehouse)
+    return summarise_tables(tables, records, new_records=new_records)
 
 
 def _existing_warehouse(cfg: Config) -> Path:
@@ -86,28 +93,34 @@ def _existing_warehouse(cfg: Config) -> Path:
     return path
 
 
-def report_data(cfg: Config, summary: RunSummary | None = None) -> ReportData:
-    """Read what the reports show.
+def report_data(
+    cfg: Config,
+    summary: RunSummary | None = None,
+    *,
+    new_records: Mapping[str, int] | None = None,
+) -> ReportData:
+    """Read what the reports show, in one read of the warehouse.
 
     Args:
         cfg: The configuration.
         summary: The run summary, when the caller already made it (the nightly flow shares
-            it with the Prefect artifacts); read from the warehouse otherwise.
+            it with the Prefect artifacts); made from the same tables otherwise.
+        new_records: Records per source the run added (for a summary made here).
 
     Raises:
         VerbatimError: When there is no warehouse. (One not analysed yet gives reports that
             say so.)
     """
     path = _existing_warehouse(cfg)
-    summary = summary or run_summary(cfg)
     with Warehouse(path, read_only=True, memory_limit=cfg.warehouse.memory_limit) as warehouse:
-        scores = warehouse.read_table(NPS_BY_SEGMENT.name)
-        drivers = warehouse.read_table(DRIVERS.name)
+        tables, records = _summary_inputs(warehouse)
         trends = warehouse.read_table(THEME_TRENDS.name)
-        followups = warehouse.read_table(FOLLOWUPS.name)
         themes = warehouse.analytics_themes()
         windows = _windows(warehouse.record_windows())
         theme_model, sentiment_model = warehouse.models_in_use()
+    if summary is None:
+        summary = summarise_tables(tables, records, new_records=new_records)
+    scores, drivers = tables[NPS_BY_SEGMENT.name], tables[DRIVERS.name]
     leaves = drivers[drivers["level"] == "theme"].reset_index(drop=True)
     overall = leaves[leaves["segment"] == "all"]
     method = Method(
@@ -131,7 +144,7 @@ def report_data(cfg: Config, summary: RunSummary | None = None) -> ReportData:
         scores=scores,
         drivers=leaves,
         trends=trends[trends["level"] == "theme"].reset_index(drop=True),
-        followups=followups,
+        followups=tables[FOLLOWUPS.name],
         labels={int(k): str(v) for k, v in zip(themes["theme_id"], themes["label"], strict=True)},
         method=method,
         themes_shown=cfg.reports.themes_shown,
@@ -172,9 +185,7 @@ def write_reports(
         VerbatimError: When there is no warehouse.
     """
     folder = out_dir or cfg.reports.out_dir
-    _existing_warehouse(cfg)
-    summary = summary or run_summary(cfg, new_records=new_records)
-    data = report_data(cfg, summary)
+    data = report_data(cfg, summary, new_records=new_records)
     theme = folder / THEME_REPORT
     cx = folder / CX_REPORT
     _write_atomically(theme, render_theme_report(data))
@@ -184,5 +195,9 @@ def write_reports(
     queue = followup_rows(cfg, out=partial)
     os.replace(partial, csv)
     return ReportPaths(
-        theme_report=theme, cx_report=cx, followups_csv=csv, followups=len(queue), summary=summary
+        theme_report=theme,
+        cx_report=cx,
+        followups_csv=csv,
+        followups=len(queue),
+        summary=data.summary,
     )

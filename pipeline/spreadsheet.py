@@ -21,13 +21,16 @@ def neutralise_formula(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
-def neutralise_formula_sql(column: str) -> str:
-    """A DuckDB expression giving the text column ``column`` like `neutralise_formula`.
+def neutralise_formula_sql(column: str, kind: str = "VARCHAR") -> str:
+    """A DuckDB select-list item giving ``column`` like `neutralise_formula` (text columns).
 
     Args:
         column: The column's name (quoted here).
+        kind: Its DuckDB type: only VARCHAR columns change; others pass as they are.
     """
     quoted = '"' + column.replace('"', '""') + '"'
+    if kind != "VARCHAR":
+        return quoted
     starts = " OR ".join(
         f"starts_with({quoted}, chr({ord(prefix)}))" for prefix in FORMULA_PREFIXES
     )

@@ -625,12 +625,7 @@ class Warehouse(ThemeTables, AnalyticsTables, RunTables):
     def _spreadsheet_safe(self, source: str) -> str:
         """SELECT of ``source`` whose text cells no spreadsheet runs as a formula."""
         described = self.con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
-        columns = [
-            neutralise_formula_sql(name)
-            if kind == "VARCHAR"
-            else '"' + str(name).replace('"', '""') + '"'
-            for name, kind, *_ in described
-        ]
+        columns = [neutralise_formula_sql(str(name), str(kind)) for name, kind, *_ in described]
         return f"SELECT {', '.join(columns)} FROM {source}"
 
 

@@ -107,10 +107,15 @@ FIGURES_DRAWN = """() => Array.from(document.querySelectorAll("[data-figure]")).
 }))"""
 
 
+@pytest.fixture(scope="module")
+def paths(report_workspace: Config, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The reports of the analysed workspace, written once for the tests that open them."""
+    return write_reports(report_workspace, tmp_path_factory.mktemp("reports"))
+
+
 def test_theme_report_renders_in_chromium(
-    report_workspace: Config, browser_context: Any, tmp_path: Path
+    paths: Any, browser_context: Any, tmp_path: Path
 ) -> None:
-    paths = write_reports(report_workspace, tmp_path / "reports")
     watch = PageWatch(browser_context)
     page = watch.open(paths.theme_report)
     page.wait_for_function(
@@ -132,10 +137,7 @@ def test_theme_report_renders_in_chromium(
     _keep(tmp_path, "theme-report.png", "theme-report.pdf")
 
 
-def test_cx_report_renders_in_chromium(
-    report_workspace: Config, browser_context: Any, tmp_path: Path
-) -> None:
-    paths = write_reports(report_workspace, tmp_path / "reports")
+def test_cx_report_renders_in_chromium(paths: Any, browser_context: Any, tmp_path: Path) -> None:
     watch = PageWatch(browser_context)
     page = watch.open(paths.cx_report)
     assert page.locator("section.team").count() >= 1
