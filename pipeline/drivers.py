@@ -127,12 +127,20 @@ def _welch_p(mentioners: _Moments, others: _Moments) -> np.ndarray:
 
 
 def _bootstrap_weights(rng: np.random.Generator, n: int, resamples: int) -> list[np.ndarray]:
-    """Multinomial bootstrap counts, (b, n) float32 blocks of at most `_BOOT_CELLS` cells."""
+    """Multinomial bootstrap counts, (b, n) float32 blocks of at most `_BOOT_CELLS` cells.
+
+    Each resample draws ``n`` rows with replacement and counts them (one `np.bincount` over a
+    block, each resample's draws offset into its own row): the multinomial counts of
+    ``rng.multinomial(n, [1/n] * n)``, about three times faster at tens of thousands of rows.
+    """
     block = max(1, _BOOT_CELLS // max(n, 1))
     blocks = []
     for start in range(0, resamples, block):
         size = min(block, resamples - start)
-        blocks.append(rng.multinomial(n, np.full(n, 1.0 / n), size=size).astype(np.float32))
+        draws = rng.integers(0, n, (size, n), dtype=np.int32)
+        draws += (np.arange(size, dtype=np.int32) * n)[:, None]
+        counts = np.bincount(draws.ravel(), minlength=size * n).reshape(size, n)
+        blocks.append(counts.astype(np.float32))
     return blocks
 
 

@@ -164,20 +164,29 @@ class Warehouse(ThemeTables, AnalyticsTables, RunTables):
         A warehouse written by an older version gains the columns the current schema adds
         (NULL in its old rows); `records` also gains the segment columns the configuration adds.
         """
+        # one catalogue query (a warehouse is opened a few dozen times per nightly run)
+        present: dict[str, set[str]] = {}
+        for table_name, column in self.con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = 'main' AND table_catalog = current_database()"
+        ).fetchall():
+            present.setdefault(table_name, set()).add(column)
         for table in TABLES.values():
-            self.con.execute(table.ddl())
+            if table.name not in present:
+                self.con.execute(table.ddl())
+                present[table.name] = set(table.columns)
+            self._add_columns(f'main."{table.name}"', present[table.name], table.columns)
             if table.name in _STAGED:
                 self.con.execute(table.ddl(temporary_name=f"staged_{table.name}"))
-            self._add_columns(f'main."{table.name}"', table.name, None, table.columns)
         segments = dict.fromkeys(extra_segments, "VARCHAR")
         for target, catalog in ((f'main."{RECORDS.name}"', None), (_staged(RECORDS.name), "temp")):
-            self._add_columns(target, RECORDS.name, catalog, segments)
+            if not segments:
+                break
+            existing = set(self.columns(RECORDS.name, catalog=catalog))
+            self._add_columns(target, existing, segments)
 
-    def _add_columns(
-        self, target: str, table: str, catalog: str | None, columns: dict[str, str]
-    ) -> None:
-        """Add the ``columns`` (name -> DuckDB type) that ``table`` lacks, as nullable."""
-        existing = set(self.columns(table, catalog=catalog))
+    def _add_columns(self, target: str, existing: set[str], columns: dict[str, str]) -> None:
+        """Add the ``columns`` (name -> DuckDB type) missing from ``existing``, as nullable."""
         for name, kind in columns.items():
             if name not in existing:
                 plain = kind.replace(" NOT NULL", "")

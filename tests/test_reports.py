@@ -16,7 +16,7 @@ from pipeline.cli import app
 from pipeline.config import Config
 from pipeline.report_jobs import report_data, write_reports
 from pipeline.reports.data import ReportData
-from pipeline.reports.figures import plot_text, theme_report_figures
+from pipeline.reports.figures import figure_json, plot_text, theme_report_figures
 from pipeline.reports.render import json_script, render_cx_report, render_theme_report
 from pipeline.spreadsheet import neutralise_formula
 from pipeline.summary import improvement_rows
@@ -180,11 +180,29 @@ def test_injections_in_every_text_field_are_escaped(data: ReportData, render) ->
 def test_figure_data_cannot_close_its_script_block(data: ReportData) -> None:
     hostile = hostile_data(data)
     for key, figure in theme_report_figures(hostile).items():
-        text = json_script(figure.to_json())
+        text = json_script(figure_json(figure))
         assert "<" not in text and ">" not in text, key
         decoded = json.loads(str(text))
         assert decoded["data"], key
     assert plot_text("<b>x</b> $a$") == "&lt;b&gt;x&lt;/b&gt; &#36;a&#36;"
+
+
+def test_figures_are_valid_plotly_figures(data: ReportData) -> None:
+    """Plotly's own validation accepts every figure as written into the page (no misspelt
+    property, no value of the wrong type), with the white template inlined and no NaN."""
+    import plotly.graph_objects as go
+
+    figures = theme_report_figures(hostile_data(data))
+    for key, figure in figures.items():
+        spec = json.loads(figure_json(figure))
+        go.Figure(spec)  # raises ValueError on an invalid property or value
+        assert spec["layout"]["template"]["layout"]["plot_bgcolor"] == "white", key
+        assert spec["layout"]["width"] == 700, key
+    assert figures["drivers"]["layout"]["annotations"], "the top drivers are named"
+    heatmaps = [json.loads(figure_json(f)) for k, f in figures.items() if k.startswith("heatmap")]
+    assert any(None in row for spec in heatmaps for row in spec["data"][0]["z"]), (
+        "cells with too few mentions are blank (null, not NaN)"
+    )
 
 
 def test_reports_with_nothing_analysed_say_so(workspace: Config) -> None:

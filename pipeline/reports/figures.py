@@ -4,16 +4,24 @@ Every figure is SVG-rendered (no WebGL), has a fixed width that fits a printed A
 takes its text through `plot_text`: plotly.js reads a few HTML tags (``<a href>``, ``<b>``,
 ``<br>``) and ``$...$`` (MathJax) in labels and hover text, so customer text and theme labels
 are entity-escaped first, which plotly.js shows as the literal characters.
+
+Figures are plain plotly.js specifications (``{"data": [...], "layout": {...}}``) rather than
+``plotly.graph_objects`` figures: building and validating those cost about a second per report
+in every nightly run, for nothing plotly.js needs. ``go.Figure(spec)`` shows one in a notebook
+(and validates it; the tests do).
 """
 
 from __future__ import annotations
 
+import functools
 import html
+import json
+import math
+from importlib import resources
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from pipeline.reports.data import HEATMAP_SEGMENTS, ReportData
 
@@ -36,6 +44,46 @@ ROLE_NAMES: Final = {
 }
 CHANNEL_COLOURS: Final = {"survey": "#2e86c1", "chat": "#af7ac5", "social": "#f5b041"}
 _FONT: Final = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12}
+#: The Plotly template every figure uses (shipped with plotly as JSON).
+TEMPLATE: Final = "plotly_white"
+
+#: A plotly.js figure specification: ``{"data": [trace, ...], "layout": {...}}``.
+Figure = dict[str, Any]
+
+
+@functools.cache
+def _template() -> dict[str, Any]:
+    """The template's layout and trace defaults, as plotly.js takes them inline."""
+    path = resources.files("plotly") / "package_data" / "templates" / f"{TEMPLATE}.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with numpy and pandas values as JSON values; NaN and NaT become null."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | np.ndarray | pd.Series | pd.Index):
+        return [_plain(item) for item in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value
+
+
+def figure_json(figure: Figure) -> str:
+    """A figure as JSON text for ``Plotly.newPlot`` (the template inlined)."""
+    layout = {**figure["layout"], "template": _template()}
+    spec = {"data": figure["data"], "layout": layout}
+    return json.dumps(_plain(spec), ensure_ascii=False, allow_nan=False)
+
+
+def _figure(traces: list[dict[str, Any]], layout: dict[str, Any]) -> Figure:
+    return {"data": traces, "layout": layout}
 
 
 def plot_text(text: object, *, limit: int = 60) -> str:
@@ -53,7 +101,6 @@ def _layout(title: str, height: int, **extra: Any) -> dict[str, Any]:
         "height": height,
         "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
         "font": _FONT,
-        "template": "plotly_white",
         "hoverlabel": {"align": "left"},
         **extra,
     }
@@ -82,7 +129,7 @@ def _alerted(data: ReportData) -> set[int]:
     return {int(t) for t in alerts.loc[alerts["level"] == "theme", "theme_id"]}
 
 
-def nps_trend(data: ReportData) -> go.Figure | None:
+def nps_trend(data: ReportData) -> Figure | None:
     """NPS per month (per week when there are fewer than three months) with its interval."""
     scores = data.scores
     chosen = scores[(scores["metric"] == "nps") & (scores["segment"] == "all")]
@@ -94,74 +141,75 @@ def nps_trend(data: ReportData) -> go.Figure | None:
         return None
     flagged = rows["flagged"].astype(bool).to_numpy()
     starts = pd.to_datetime(rows["period_start"]).dt.strftime("%Y-%m-%d").tolist()
-    figure = go.Figure()
-    figure.add_trace(
-        go.Scatter(
-            x=starts + starts[::-1],
-            y=rows["high"].tolist() + rows["low"].tolist()[::-1],
-            fill="toself",
-            mode="lines",
-            fillcolor="rgba(46, 134, 193, 0.15)",
-            line={"width": 0},
-            hoverinfo="skip",
-            name=f"{data.method.confidence:.0%} interval",
-        )
-    )
-    figure.add_trace(
-        go.Scatter(
-            x=starts,
-            y=rows["value"],
-            mode="lines+markers",
-            name="NPS",
-            line={"color": "#2e86c1", "width": 2},
-            marker={
-                "size": 8,
-                "color": np.where(flagged, "white", "#2e86c1").tolist(),
-                "line": {"color": "#2e86c1", "width": 2},
-            },
-            customdata=np.column_stack([rows["margin"], rows["n"], flagged]),
-            hovertemplate=(
-                "%{x}<br>NPS %{y:.1f} ± %{customdata[0]:.1f}<br>n = %{customdata[1]}"
-                "<extra></extra>"
-            ),
-        )
-    )
+    interval = {
+        "type": "scatter",
+        "x": starts + starts[::-1],
+        "y": rows["high"].tolist() + rows["low"].tolist()[::-1],
+        "fill": "toself",
+        "mode": "lines",
+        "fillcolor": "rgba(46, 134, 193, 0.15)",
+        "line": {"width": 0},
+        "hoverinfo": "skip",
+        "name": f"{data.method.confidence:.0%} interval",
+    }
+    line = {
+        "type": "scatter",
+        "x": starts,
+        "y": rows["value"],
+        "mode": "lines+markers",
+        "name": "NPS",
+        "line": {"color": "#2e86c1", "width": 2},
+        "marker": {
+            "size": 8,
+            "color": np.where(flagged, "white", "#2e86c1").tolist(),
+            "line": {"color": "#2e86c1", "width": 2},
+        },
+        "customdata": [
+            [margin, int(n), bool(small)]
+            for margin, n, small in zip(rows["margin"], rows["n"], flagged, strict=True)
+        ],
+        "hovertemplate": (
+            "%{x}<br>NPS %{y:.1f} ± %{customdata[0]:.1f}<br>n = %{customdata[1]}<extra></extra>"
+        ),
+    }
     note = f" (hollow: fewer than {data.method.min_n} answers, flagged)" if flagged.any() else ""
-    return figure.update_layout(
-        **_layout(
+    return _figure(
+        [interval, line],
+        _layout(
             f"NPS per {period}{note}",
             320,
-            yaxis={"title": "NPS", "zeroline": True},
+            yaxis={"title": {"text": "NPS"}, "zeroline": True},
             showlegend=False,
-        )
+        ),
     )
 
 
-def driver_chart(data: ReportData) -> go.Figure | None:
+def driver_chart(data: ReportData) -> Figure | None:
     """Impact on NPS against volume, one bubble per theme, coloured by role."""
     overall = data.drivers[(data.drivers["segment"] == "all") & (data.drivers["mentions"] > 0)]
     if overall.empty:
         return None
-    figure = go.Figure()
+    traces: list[dict[str, Any]] = []
     biggest = float(overall["mentions"].max())
     for role, name in ROLE_NAMES.items():
         rows = overall[overall["role"] == role]
         if rows.empty:
             continue
         labels = [plot_text(label) for label in rows["label"]]
-        figure.add_trace(
-            go.Scatter(
-                x=rows["mentions"],
-                y=rows["nps_impact"],
-                mode="markers",
-                name=name,
-                marker={
+        traces.append(
+            {
+                "type": "scatter",
+                "x": rows["mentions"],
+                "y": rows["nps_impact"],
+                "mode": "markers",
+                "name": name,
+                "marker": {
                     "color": ROLE_COLOURS[role],
                     "size": (8 + 32 * np.sqrt(rows["mentions"] / biggest)).tolist(),
                     "opacity": 0.75,
                     "line": {"color": "white", "width": 1},
                 },
-                error_y={
+                "error_y": {
                     "type": "data",
                     "symmetric": False,
                     "array": (rows["ci_high"] - rows["nps_impact"]).tolist(),
@@ -170,42 +218,53 @@ def driver_chart(data: ReportData) -> go.Figure | None:
                     "thickness": 1,
                     "width": 0,
                 },
-                customdata=np.column_stack(
-                    [labels, rows["ci_low"].round(2), rows["ci_high"].round(2)]
-                ),
-                hovertemplate=(
+                "customdata": [
+                    [label, low, high]
+                    for label, low, high in zip(
+                        labels, rows["ci_low"].round(2), rows["ci_high"].round(2), strict=True
+                    )
+                ],
+                "hovertemplate": (
                     "%{customdata[0]}<br>impact %{y:+.2f} NPS points "
                     "[%{customdata[1]}, %{customdata[2]}]<br>%{x} respondents mention it"
                     "<extra></extra>"
                 ),
-            )
+            }
         )
     top = overall[overall["rank"].notna()].sort_values("rank").head(3)
-    for offset, row in zip((-45, 45, -70), top.to_dict("records"), strict=False):
-        figure.add_annotation(
-            x=float(np.log10(row["mentions"])),
-            y=row["nps_impact"],
-            text=f"#{int(row['rank'])} {plot_text(row['label'], limit=28)}",
-            showarrow=True,
-            arrowhead=0,
-            ax=-60 if offset > 0 else 40,
-            ay=offset,
-            font={"size": 11, "color": ROLE_COLOURS["detractor_driver"]},
-            bgcolor="rgba(255, 255, 255, 0.85)",
-        )
-    return figure.update_layout(
-        **_layout(
+    annotations = [
+        {
+            "x": float(np.log10(row["mentions"])),
+            "y": row["nps_impact"],
+            "text": f"#{int(row['rank'])} {plot_text(row['label'], limit=28)}",
+            "showarrow": True,
+            "arrowhead": 0,
+            "ax": -60 if offset > 0 else 40,
+            "ay": offset,
+            "font": {"size": 11, "color": ROLE_COLOURS["detractor_driver"]},
+            "bgcolor": "rgba(255, 255, 255, 0.85)",
+        }
+        for offset, row in zip((-45, 45, -70), top.to_dict("records"), strict=False)
+    ]
+    return _figure(
+        traces,
+        _layout(
             "Drivers: impact on NPS against volume (top three drivers named)",
             460,
-            xaxis={"title": "Respondents mentioning the theme", "type": "log"},
-            yaxis={"title": "Impact on NPS (points)", "zeroline": True, "zerolinewidth": 2},
+            xaxis={"title": {"text": "Respondents mentioning the theme"}, "type": "log"},
+            yaxis={
+                "title": {"text": "Impact on NPS (points)"},
+                "zeroline": True,
+                "zerolinewidth": 2,
+            },
             legend={"orientation": "h", "y": -0.18},
             margin={"l": 60, "r": 20, "t": 50, "b": 90},
-        )
+            annotations=annotations,
+        ),
     )
 
 
-def theme_trends(data: ReportData) -> go.Figure | None:
+def theme_trends(data: ReportData) -> Figure | None:
     """Weekly share of records mentioning each shown theme; emerging themes marked."""
     trends = data.trends
     shown = _shown_themes(data)[:8]
@@ -216,7 +275,7 @@ def theme_trends(data: ReportData) -> go.Figure | None:
     rows = trends[trends["theme_id"].isin(shown)]
     if rows.empty:
         return None
-    figure = go.Figure()
+    traces: list[dict[str, Any]] = []
     alerts = data.summary.alerts
     for theme_id in shown:
         series = rows[rows["theme_id"] == theme_id].sort_values("week")
@@ -225,43 +284,46 @@ def theme_trends(data: ReportData) -> go.Figure | None:
         label = plot_text(data.labels.get(theme_id, str(theme_id)), limit=40)
         emerging = theme_id in alerted
         weeks = pd.to_datetime(series["week"]).dt.strftime("%Y-%m-%d")
-        figure.add_trace(
-            go.Scatter(
-                x=weeks,
-                y=(series["share"] * 100).round(2),
-                mode="lines",
-                name=("▲ " + label) if emerging else label,
-                line={"width": 3 if emerging else 1.5, "dash": "solid" if emerging else "dot"},
-                hovertemplate=f"{label}<br>%{{x}}: %{{y:.1f}}% of records<extra></extra>",
-            )
+        traces.append(
+            {
+                "type": "scatter",
+                "x": weeks,
+                "y": (series["share"] * 100).round(2),
+                "mode": "lines",
+                "name": ("▲ " + label) if emerging else label,
+                "line": {"width": 3 if emerging else 1.5, "dash": "solid" if emerging else "dot"},
+                "hovertemplate": f"{label}<br>%{{x}}: %{{y:.1f}}% of records<extra></extra>",
+            }
         )
         if emerging:
             since = alerts[(alerts["theme_id"] == theme_id) & (alerts["level"] == "theme")]
             start = pd.Timestamp(since["since"].min()).strftime("%Y-%m-%d")
             flagged = series[pd.to_datetime(series["week"]) >= pd.Timestamp(start)]
-            figure.add_trace(
-                go.Scatter(
-                    x=pd.to_datetime(flagged["week"]).dt.strftime("%Y-%m-%d"),
-                    y=(flagged["share"] * 100).round(2),
-                    mode="markers",
-                    marker={"symbol": "triangle-up", "size": 11, "color": "#c0392b"},
-                    name=f"{label}: emerging since {start}",
-                    showlegend=False,
-                    hovertemplate=f"{label}<br>emerging since {start}<extra></extra>",
-                )
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": pd.to_datetime(flagged["week"]).dt.strftime("%Y-%m-%d"),
+                    "y": (flagged["share"] * 100).round(2),
+                    "mode": "markers",
+                    "marker": {"symbol": "triangle-up", "size": 11, "color": "#c0392b"},
+                    "name": f"{label}: emerging since {start}",
+                    "showlegend": False,
+                    "hovertemplate": f"{label}<br>emerging since {start}<extra></extra>",
+                }
             )
-    return figure.update_layout(
-        **_layout(
+    return _figure(
+        traces,
+        _layout(
             "Theme trends: share of records per week (▲ emerging or spiking)",
             420,
-            yaxis={"title": "% of records", "rangemode": "tozero"},
+            yaxis={"title": {"text": "% of records"}, "rangemode": "tozero"},
             legend={"orientation": "h", "y": -0.2, "font": {"size": 10}},
             margin={"l": 60, "r": 20, "t": 50, "b": 120},
-        )
+        ),
     )
 
 
-def segment_heatmap(data: ReportData, segment: str) -> go.Figure | None:
+def segment_heatmap(data: ReportData, segment: str) -> Figure | None:
     """Impact of each shown theme in each value of ``segment``; small cells left blank."""
     rows = data.drivers[data.drivers["segment"] == segment]
     shown = _shown_themes(data)
@@ -295,37 +357,37 @@ def segment_heatmap(data: ReportData, segment: str) -> go.Figure | None:
     )
     labels = [plot_text(data.labels.get(t, str(t)), limit=36) for t in order]
     columns = [plot_text(v, limit=20) for v in values]
-    figure = go.Figure(
-        go.Heatmap(
-            z=z.to_numpy(dtype=float).tolist(),
-            x=columns,
-            y=labels,
-            text=text,
-            texttemplate="%{text}",
-            textfont={"size": 10},
-            colorscale="RdBu",
-            zmid=0,
-            zmin=-limit,
-            zmax=limit,
-            xgap=2,
-            ygap=2,
-            colorbar={"title": {"text": "NPS points"}},
-            hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>",
-        )
-    )
-    return figure.update_layout(
-        **_layout(
+    heatmap = {
+        "type": "heatmap",
+        "z": z.to_numpy(dtype=float).tolist(),
+        "x": columns,
+        "y": labels,
+        "text": text,
+        "texttemplate": "%{text}",
+        "textfont": {"size": 10},
+        "colorscale": "RdBu",
+        "zmid": 0,
+        "zmin": -limit,
+        "zmax": limit,
+        "xgap": 2,
+        "ygap": 2,
+        "colorbar": {"title": {"text": "NPS points"}},
+        "hovertemplate": "%{y}<br>%{x}: %{text}<extra></extra>",
+    }
+    return _figure(
+        [heatmap],
+        _layout(
             f"Impact on NPS by {plot_text(segment)} (blank or n&lt;{data.method.min_mentions}:"
             " too few mentions)",
             max(260, 60 + 26 * len(order)),
             yaxis={"autorange": "reversed", "automargin": True},
             xaxis={"side": "bottom", "automargin": True},
             margin={"l": 10, "r": 10, "t": 50, "b": 40},
-        )
+        ),
     )
 
 
-def channel_view(data: ReportData) -> go.Figure | None:
+def channel_view(data: ReportData) -> Figure | None:
     """Mentions of each shown theme per channel: survey respondents, chats, social posts."""
     overall = data.drivers[data.drivers["segment"] == "all"].set_index("theme_id")
     shown = [t for t in _shown_themes(data) if t in overall.index]
@@ -333,38 +395,39 @@ def channel_view(data: ReportData) -> go.Figure | None:
         return None
     rows = overall.loc[shown]
     labels = [plot_text(label, limit=36) for label in rows["label"]]
-    figure = go.Figure()
-    for channel, column in (
-        ("survey", "mentions"),
-        ("chat", "chat_mentions"),
-        ("social", "social_mentions"),
-    ):
-        figure.add_trace(
-            go.Bar(
-                y=labels,
-                x=rows[column],
-                name=channel,
-                orientation="h",
-                marker={"color": CHANNEL_COLOURS[channel]},
-                hovertemplate=f"%{{y}}<br>{channel}: %{{x}} mentions<extra></extra>",
-            )
+    traces = [
+        {
+            "type": "bar",
+            "y": labels,
+            "x": rows[column],
+            "name": channel,
+            "orientation": "h",
+            "marker": {"color": CHANNEL_COLOURS[channel]},
+            "hovertemplate": f"%{{y}}<br>{channel}: %{{x}} mentions<extra></extra>",
+        }
+        for channel, column in (
+            ("survey", "mentions"),
+            ("chat", "chat_mentions"),
+            ("social", "social_mentions"),
         )
-    return figure.update_layout(
-        **_layout(
+    ]
+    return _figure(
+        traces,
+        _layout(
             "Mentions per channel",
             max(300, 80 + 28 * len(shown)),
             barmode="group",
             yaxis={"autorange": "reversed", "automargin": True},
-            xaxis={"title": "Mentions"},
+            xaxis={"title": {"text": "Mentions"}},
             legend={"orientation": "h", "y": -0.12},
             margin={"l": 10, "r": 20, "t": 50, "b": 80},
-        )
+        ),
     )
 
 
-def theme_report_figures(data: ReportData) -> dict[str, go.Figure]:
+def theme_report_figures(data: ReportData) -> dict[str, Figure]:
     """Every figure of the theme report by its id (a figure with no data is left out)."""
-    figures: dict[str, go.Figure | None] = {
+    figures: dict[str, Figure | None] = {
         "nps-trend": nps_trend(data),
         "drivers": driver_chart(data),
         "theme-trends": theme_trends(data),

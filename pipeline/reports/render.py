@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from pipeline import __version__
 from pipeline.reports.data import HEATMAP_SEGMENTS, ReportData
-from pipeline.reports.figures import theme_report_figures
+from pipeline.reports.figures import figure_json, theme_report_figures
 
 #: Names of the metrics in the headline.
 METRIC_NAMES: Final = {"nps": "NPS", "csat": "CSAT", "ces": "CES"}
@@ -113,10 +113,6 @@ def _channel_rows(data: ReportData) -> list[dict[str, Any]]:
     return rows
 
 
-def _figure_json(figure: Any) -> Markup:
-    return json_script(figure.to_json())
-
-
 def render_theme_report(data: ReportData, *, now: dt.datetime | None = None) -> str:
     """The theme report as one self-contained HTML page."""
     figures = theme_report_figures(data)
@@ -133,7 +129,7 @@ def render_theme_report(data: ReportData, *, now: dt.datetime | None = None) -> 
         "strengths": _records(summary.strengths),
         "alerts": _records(summary.alerts),
         "general": _records(overall[overall["role"] == "general"].sort_values("mentions")),
-        "figures": {key: _figure_json(figure) for key, figure in figures.items()},
+        "figures": {key: json_script(figure_json(figure)) for key, figure in figures.items()},
         "heatmaps": [s for s in HEATMAP_SEGMENTS if f"heatmap-{s}" in figures],
         "channels": _channel_rows(data),
         "method": data.method,
