@@ -316,3 +316,20 @@ def test_matching_needs_similar_centroids_and_is_one_to_one() -> None:
         ["", "", ""],
     )
     assert match_themes(old, new, match_similarity=0.8) == {1: 0}
+
+
+def test_umap_compilation_is_cached_on_disk() -> None:
+    """umap-learn's uncached numba functions get numba's disk cache, so a theme fit in a new
+    process loads machine code instead of compiling it again."""
+    import umap.layouts
+    from numba.core.caching import FunctionCache
+    from numba.core.registry import CPUDispatcher
+
+    from pipeline.themes.cluster import cache_umap_compilation
+
+    assert cache_umap_compilation() > 0
+    assert cache_umap_compilation() == cache_umap_compilation()  # once per process
+    jitted = [f for f in vars(umap.layouts).values() if isinstance(f, CPUDispatcher)]
+    names = {f.py_func.__name__ for f in jitted}
+    assert "_optimize_layout_euclidean_single_epoch" in names  # the epoch loop of every fit
+    assert all(isinstance(f._cache, FunctionCache) for f in jitted)
