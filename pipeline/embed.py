@@ -19,6 +19,7 @@ runs, and no factory touches the network.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import importlib.metadata
@@ -49,6 +50,7 @@ __all__ = [
     "load_embedder",
     "model_cache_dir",
     "resolve_cache_dir",
+    "shared_embedder",
     "text_key",
 ]
 
@@ -366,6 +368,18 @@ EMBEDDERS: dict[str, Callable[[EmbedConfig], Embedder]] = {
     "minilm-en": _minilm_en,
 }
 """Embedder factories by ``embed.model`` name; any other value must be a model folder."""
+
+
+@functools.lru_cache(maxsize=2)
+def shared_embedder(cfg: EmbedConfig) -> Embedder:
+    """`load_embedder`, once per process and settings.
+
+    The nightly flow's steps (embedding, sentiment, themes) and a Dask worker's partitions
+    each need the embedder; loading it once instead of once each saves seconds per step (the
+    static model reads its vocabulary, e5 its weights). The two most recent settings are kept.
+    A model folder changed on disk while a process runs is read again only by a new process.
+    """
+    return load_embedder(cfg)
 
 
 def load_embedder(cfg: EmbedConfig) -> Embedder:

@@ -21,7 +21,13 @@ import pandas as pd
 
 from pipeline import metrics
 from pipeline.config import Config, EmbedConfig
-from pipeline.embed import Embedder, embed_with_cache, load_embedder, model_cache_dir, text_key
+from pipeline.embed import (
+    Embedder,
+    embed_with_cache,
+    model_cache_dir,
+    shared_embedder,
+    text_key,
+)
 from pipeline.errors import NotEnoughDataError
 from pipeline.ingest import plan_file, read_file
 from pipeline.parallel import IN_PROCESS, Mapper, split_frame
@@ -323,7 +329,7 @@ class _Embedding:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = load_embedder(self.cfg.embed)
+            self._embedder = shared_embedder(self.cfg.embed)
         return self._embedder
 
     @property
@@ -453,15 +459,9 @@ def predict_partition(
     return model.predict_proba(texts, langs, vectors)
 
 
-@functools.lru_cache(maxsize=2)
-def _process_embedder(cfg: EmbedConfig) -> Embedder:
-    """The embedder of this process (a Dask worker loads it once, then reuses it)."""
-    return load_embedder(cfg)
-
-
 def embed_partition(cfg: EmbedConfig, texts: list[str]) -> np.ndarray:
     """Embeddings of one partition's texts, with the configured embedder of this process."""
-    return np.asarray(_process_embedder(cfg).encode(texts), dtype=np.float32)
+    return np.asarray(shared_embedder(cfg).encode(texts), dtype=np.float32)
 
 
 @dataclass
