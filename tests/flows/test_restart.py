@@ -58,7 +58,7 @@ def api_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def _workspace(root: Path) -> Path:
     root.mkdir()
     # the sentiment head stays the shipped ensemble: training the workspace's own head (a step
-    # of its own, tested in test_sentiment) would add half a minute to each of two runs here
+    # of its own, tested in test_sentiment) would add 5-8 s to each of two runs here
     (root / "verbatim.toml").write_text(
         '[embed]\nmodel = "static"\n[sentiment]\nmodel = "ensemble"\n'
         "[drivers]\nresamples = 200\nmodel_resamples = 5\n",
