@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from pipeline.errors import UnknownTableError, WarehouseError, WarehouseLockedError
 from pipeline.ingest.base import IngestChunk
+from pipeline.jsonvalues import plain_value
 from pipeline.schemas import (
     BATCHES,
     EMBEDDER,
@@ -179,9 +180,9 @@ class Warehouse(ThemeTables, AnalyticsTables, RunTables):
             if table.name in _STAGED:
                 self.con.execute(table.ddl(temporary_name=f"staged_{table.name}"))
         segments = dict.fromkeys(extra_segments, "VARCHAR")
+        if not segments:
+            return
         for target, catalog in ((f'main."{RECORDS.name}"', None), (_staged(RECORDS.name), "temp")):
-            if not segments:
-                break
             existing = set(self.columns(RECORDS.name, catalog=catalog))
             self._add_columns(target, existing, segments)
 
@@ -642,19 +643,6 @@ def _with_string_dtype(frame: pd.DataFrame) -> pd.DataFrame:
     """Text columns as pandas' string dtype: checked in O(1) and handed to DuckDB as Arrow."""
     text_columns = [name for name in frame.columns if frame[name].dtype == object]
     return frame.astype(dict.fromkeys(text_columns, "str"))
-
-
-def plain_value(value: Any) -> Any:
-    """A warehouse value (numpy scalar or array, timestamp, NA) as plain JSON-able Python."""
-    if isinstance(value, np.ndarray | list):
-        return [plain_value(v) for v in value]
-    if isinstance(value, pd.Timestamp | dt.datetime):
-        return value.isoformat()
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    return None if isinstance(value, float) and np.isnan(value) else value
 
 
 def jsonable_row(row: dict[Any, Any]) -> dict[str, Any]:

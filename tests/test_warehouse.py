@@ -307,3 +307,30 @@ def test_a_second_process_gets_warehouse_locked(workspace):
         assert con.execute("SELECT count(*) FROM batches").fetchone() == (1,)
     finally:
         con.close()
+
+
+def test_plain_values_are_strict_json() -> None:
+    """Warehouse rows and report figures share one converter to strict JSON values."""
+    import json
+
+    import numpy as np
+    import pandas as pd
+
+    from pipeline.jsonvalues import plain_value
+
+    value = {
+        1: np.int64(3),
+        "x": (np.float32(0.5), float("nan"), float("inf"), pd.NA, pd.NaT),
+        "when": pd.Timestamp("2026-09-01T10:00:00Z"),
+        "series": pd.Series([1.0, np.nan]),
+        "nested": [np.array([np.int32(1), np.int32(2)])],
+    }
+    plain = plain_value(value)
+    assert plain == {
+        "1": 3,
+        "x": [0.5, None, None, None, None],
+        "when": "2026-09-01T10:00:00+00:00",
+        "series": [1.0, None],
+        "nested": [[1, 2]],
+    }
+    json.dumps(plain, allow_nan=False)  # raises on any NaN or infinity left

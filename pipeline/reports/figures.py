@@ -16,13 +16,13 @@ from __future__ import annotations
 import functools
 import html
 import json
-import math
 from importlib import resources
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
+from pipeline.jsonvalues import plain_value
 from pipeline.reports.data import HEATMAP_SEGMENTS, ReportData
 
 #: Width of every figure in CSS pixels: fits an A4 page printed in portrait.
@@ -58,28 +58,11 @@ def _template() -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _plain(value: Any) -> Any:
-    """``value`` with numpy and pandas values as JSON values; NaN and NaT become null."""
-    if isinstance(value, dict):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple | np.ndarray | pd.Series | pd.Index):
-        return [_plain(item) for item in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if value is None or value is pd.NaT or value is pd.NA:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    return value
-
-
 def figure_json(figure: Figure) -> str:
     """A figure as JSON text for ``Plotly.newPlot`` (the template inlined)."""
     layout = {**figure["layout"], "template": _template()}
     spec = {"data": figure["data"], "layout": layout}
-    return json.dumps(_plain(spec), ensure_ascii=False, allow_nan=False)
+    return json.dumps(plain_value(spec), ensure_ascii=False, allow_nan=False)
 
 
 def _figure(traces: list[dict[str, Any]], layout: dict[str, Any]) -> Figure:

@@ -26,7 +26,7 @@ from pipeline.errors import NotEnoughDataError
 from pipeline.themes.describe import TOKEN_PATTERN
 from pipeline.themes.words import stop_words
 
-_log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 #: umap-learn's modules with numba functions a fit compiles.
 _UMAP_MODULES: Final = ("umap.umap_", "umap.layouts", "umap.utils", "umap.distances")
 
@@ -57,7 +57,7 @@ def cache_umap_compilation() -> int:
                 try:
                     function.enable_caching()
                 except Exception as e:  # an uncacheable function compiles as before
-                    _log.debug("numba cache not enabled for %s: %s", function, e)
+                    logger.debug("numba cache not enabled for %s: %s", function, e)
                     continue
                 turned += 1
     return turned
