@@ -241,6 +241,7 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     csat_text = _estimate_text(report["csat"], "%").lstrip("+")
     out.print(f"CSAT {csat_text}", highlight=False)
     out.print(f"Rejected rows: {report['rejects']:,}")
+    out.print(_provenance_text(report), highlight=False)
     batches = Table(title="Last batches", title_justify="left")
     names = ("finished_at", "source", "file", "rows", "accepted", "rejected", "duplicates")
     for name in names:
@@ -250,6 +251,15 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     out.print(batches)
     if report["runs"]:
         out.print(_runs_table(report["runs"]))
+
+
+def _provenance_text(status_report: dict[str, Any]) -> str:
+    models = status_report.get("models") or {}
+    return (
+        f"Seed {status_report.get('seed')} · theme model {models.get('themes') or 'none yet'} · "
+        f"sentiment {models.get('sentiment') or 'none yet'} · "
+        f"embedder {models.get('embedder') or 'none yet'}"
+    )
 
 
 def _runs_table(runs: list[dict[str, Any]]) -> Table:
@@ -270,6 +280,54 @@ def _runs_table(runs: list[dict[str, Any]]) -> Table:
             note,
         )
     return table
+
+
+@app.command()
+def compare(
+    other: Annotated[
+        Path,
+        typer.Argument(help="Another warehouse file, or a workspace folder with data/."),
+    ],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Compare this workspace's tables with another's, write times and run ids aside.
+
+    Exit 0 when every table holds the same data, 1 when some differ.
+    """
+    from pipeline.jobs import compare_warehouses
+
+    cfg = cli_config(config)
+    with handled():
+        differences = compare_warehouses(cfg, other)
+    if as_json:
+        print_json(
+            {
+                "identical": not differences,
+                "warehouses": [str(cfg.warehouse.path), str(other)],
+                "differences": [
+                    {
+                        "table": d.table,
+                        "rows": list(d.rows),
+                        "columns": d.columns,
+                        "missing": d.missing or None,
+                    }
+                    for d in differences
+                ],
+            }
+        )
+    elif not differences:
+        out.print(
+            f"The same data: every table of {cfg.warehouse.path} and {other} is identical "
+            "(write times and run ids aside).",
+            highlight=False,
+        )
+    else:
+        out.print(f"{len(differences)} tables differ:", highlight=False)
+        for difference in differences:
+            out.print(f"  {difference.describe()}", highlight=False)
+    if differences:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -453,6 +511,7 @@ def _print_run(summary: dict[str, Any]) -> None:
         print_analytics_report(summary["analytics"])
     out.print(f"NPS  {_estimate_text(summary['status']['nps'])}", highlight=False)
     out.print(f"Warehouse: {summary['status']['warehouse']}", highlight=False)
+    out.print(_provenance_text(summary["status"]), highlight=False)
     if summary.get("reports"):
         _print_reports(summary["reports"])
 

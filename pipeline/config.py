@@ -12,9 +12,16 @@ import re
 import tomllib
 import zoneinfo
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Any, Final, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from pipeline.errors import ConfigError
 
@@ -345,7 +352,21 @@ class ThemesConfig(_Frozen):
     )
     min_units: int = Field(default=50, ge=10, description="Fewest units with content to fit.")
     chunk_units: int = Field(default=20_000, ge=100, description="Units assigned at once.")
-    seed: int = Field(default=0, description="Random seed of UMAP and k-means.")
+    seed: int = Field(
+        default=0,
+        description=(
+            "Random seed of the fit sample, UMAP, its spectral layout and k-means; "
+            "run.seed when not set."
+        ),
+    )
+    reproducible: bool = Field(
+        default=True,
+        description=(
+            "Fit with the seed: the same units give the same themes. false lets UMAP lay out "
+            "on every core without a seed (faster on machines with many cores; no gain "
+            "measured on two), and themes may then change from fit to fit."
+        ),
+    )
 
 
 class DriversConfig(_Frozen):
@@ -379,7 +400,9 @@ class DriversConfig(_Frozen):
         default_factory=lambda: ["team", "product"],
         description="Segments whose drivers are stored too (`verbatim drivers --segment`).",
     )
-    seed: int = Field(default=0, description="Seed of the bootstrap.")
+    seed: int = Field(
+        default=0, description="Seed of the bootstrap and its refits; run.seed when not set."
+    )
 
 
 class TrendsConfig(_Frozen):
@@ -443,6 +466,15 @@ def check_cron(value: str) -> str:
 class RunConfig(_Frozen):
     """How pipeline runs are scheduled and executed (``[run]``)."""
 
+    seed: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "The workspace's random seed: every stochastic step (theme fit sample, UMAP, "
+            "k-means, sentiment heads, bootstraps) draws from it, so the same data and seed give "
+            "the same themes, drivers and follow-ups. themes.seed and drivers.seed override it."
+        ),
+    )
     lock_wait: float = Field(
         default=0.0,
         ge=0,
@@ -497,6 +529,10 @@ class ReportsConfig(_Frozen):
     )
 
 
+#: Sections with a ``seed`` of their own that defaults to ``run.seed``.
+SEEDED_SECTIONS: Final = ("themes", "drivers")
+
+
 class Config(_Frozen):
     """The complete Verbatim configuration."""
 
@@ -514,6 +550,28 @@ class Config(_Frozen):
     followup: FollowupConfig = FollowupConfig()
     run: RunConfig = RunConfig()
     reports: ReportsConfig = ReportsConfig()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _workspace_seed(cls, values: Any) -> Any:
+        """Give ``themes`` and ``drivers`` the workspace's ``run.seed`` unless they set one."""
+        if not isinstance(values, dict):
+            return values
+        run = values.get("run")
+        if isinstance(run, RunConfig):
+            seed: Any = run.seed
+        elif isinstance(run, dict):
+            seed = run.get("seed", RunConfig.model_fields["seed"].default)
+        else:
+            return values
+        resolved = dict(values)
+        for name in SEEDED_SECTIONS:
+            section = values.get(name, {})
+            if isinstance(section, dict) and "seed" not in section:
+                resolved[name] = {**section, "seed": seed}
+            elif isinstance(section, BaseModel) and "seed" not in section.model_fields_set:
+                resolved[name] = section.model_copy(update={"seed": seed})
+        return resolved
 
     def fingerprint(self) -> str:
         """Return a short stable hash of the resolved configuration."""

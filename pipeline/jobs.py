@@ -28,15 +28,52 @@ from pipeline.embed import (
     shared_embedder,
     text_key,
 )
-from pipeline.errors import NotEnoughDataError
+from pipeline.errors import NotEnoughDataError, VerbatimError
 from pipeline.ingest import plan_file, read_file
 from pipeline.parallel import IN_PROCESS, Mapper, split_frame
+from pipeline.reproducibility import TableDifference, table_differences
 from pipeline.schemas import REJECTS, SEGMENT_COLUMNS
 from pipeline.sentiment.models import SentimentModel
 from pipeline.store import ModelStore
 from pipeline.warehouse import BatchMeta, Warehouse
+from pipeline.warehouse_runs import EMBEDDER_STATE
 
 logger = logging.getLogger(__name__)
+
+
+def warehouse_tables(path: Path, *, memory_limit: str = "512MB") -> dict[str, pd.DataFrame]:
+    """Every table of the warehouse at ``path``, read whole (read-only).
+
+    Raises:
+        VerbatimError: When there is no warehouse at ``path``.
+    """
+    if not path.is_file():
+        raise VerbatimError(f"{path}: no warehouse there (expected a .duckdb file)")
+    with Warehouse(path, read_only=True, memory_limit=memory_limit) as warehouse:
+        return {name: warehouse.read_table(name) for name in warehouse.table_names()}
+
+
+def compare_warehouses(cfg: Config, other: Path) -> list[TableDifference]:
+    """How the workspace's warehouse differs from ``other``'s, bookkeeping aside.
+
+    Two workspaces that ingested the same files with the same configuration and ``run.seed``
+    compare equal (see `pipeline.reproducibility`); a table that differs is listed with the
+    columns that differ.
+
+    Args:
+        cfg: Configuration of this workspace.
+        other: Another warehouse file, or a workspace folder holding ``data/warehouse.duckdb``.
+
+    Returns:
+        The differing tables (empty when the data are the same).
+    """
+    from pipeline.config import WarehouseConfig
+
+    if other.is_dir():
+        other = other / WarehouseConfig().path
+    mine = warehouse_tables(cfg.warehouse.path, memory_limit=cfg.warehouse.memory_limit)
+    theirs = warehouse_tables(other, memory_limit=cfg.warehouse.memory_limit)
+    return table_differences(mine, theirs)
 
 
 @dataclass
@@ -186,15 +223,19 @@ def warehouse_status(cfg: Config, *, batches: int = 5, runs: int = 5) -> dict[st
     """Records per source, recent batches and runs, rejects and overall NPS with its margin.
 
     Returns:
-        ``{"warehouse", "records": {source: n}, "rejects", "nps": {...}, "csat": {...},
-        "batches": [...], "runs": [...]}`` (runs newest first, as `pipeline.runs.recent_runs`
-        gives them); empty counts when no warehouse exists yet.
+        ``{"warehouse", "seed", "models": {"themes", "sentiment", "embedder"},
+        "records": {source: n}, "rejects", "nps": {...}, "csat": {...}, "batches": [...],
+        "runs": [...]}`` (runs newest first, as `pipeline.runs.recent_runs` gives them); the
+        seed is the configured ``run.seed`` and the models those behind the current results
+        (None before their stage ran); empty counts when no warehouse exists yet.
     """
     from pipeline.runs import recent_runs
 
     path = cfg.warehouse.path
     status: dict[str, Any] = {
         "warehouse": str(path),
+        "seed": cfg.run.seed,
+        "models": {"themes": None, "sentiment": None, "embedder": None},
         "records": {},
         "rejects": 0,
         "nps": metrics.nps([], confidence=cfg.metrics.confidence).as_dict(),
@@ -206,6 +247,7 @@ def warehouse_status(cfg: Config, *, batches: int = 5, runs: int = 5) -> dict[st
         return status
     with Warehouse(path, read_only=True) as warehouse:
         status["records"] = warehouse.records_by_source()
+        status["models"] = warehouse.models_in_use()
         status["rejects"] = warehouse.count_rows(REJECTS.name)
         status["nps"] = metrics.nps(
             warehouse.scores("nps"), confidence=cfg.metrics.confidence
@@ -343,11 +385,16 @@ class _Embedding:
     def cached(
         self, warehouse: Warehouse, texts: Sequence[str], report: EmbeddingCounts | None = None
     ) -> np.ndarray:
-        """Embed texts, reusing and extending the warehouse's `embeddings` table."""
+        """Embed texts, reusing and extending the warehouse's `embeddings` table.
+
+        The embedder's ``name@version`` is kept as the one in use (`Warehouse.models_in_use`).
+        """
         keys = [text_key(text) for text in texts]
         stored = warehouse.cached_embeddings(self.embedder_id, keys)
         matrix, new = embed_with_cache(texts, self.embedder, stored, keys=keys)
         warehouse.write_embeddings(self.embedder_id, new)
+        if warehouse.state(EMBEDDER_STATE) != self.embedder_id:
+            warehouse.set_state(EMBEDDER_STATE, self.embedder_id, dt.datetime.now(dt.UTC))
         if report is not None:
             report.embedded += len(new)
             report.reused_embeddings += len(texts) - len(new)
@@ -602,6 +649,7 @@ def train_weak_sentiment(cfg: Config, *, models_dir: Path = Path("models")) -> d
         vectors[keep],
         seed=seed,
         seed_vectors=seed_matrix,
+        random_state=cfg.run.seed,
     )
     stored = ModelStore(models_dir).save(
         WEAK_KIND,
@@ -613,6 +661,7 @@ def train_weak_sentiment(cfg: Config, *, models_dir: Path = Path("models")) -> d
             "weak_labels": counts,
             "seed_sentences": len(seed),
             "temperature": head.temperature_,
+            "random_seed": cfg.run.seed,
             "config": cfg.model_dump(mode="json"),
         },
     )
@@ -720,13 +769,14 @@ def evaluate_sentiment(
                 vectors[train],
                 seed=seed,
                 seed_vectors=seed_matrix,
+                random_state=cfg.run.seed,
             )
             model = HeadModel("weak", "cv", head)
             return model.predict_proba(
                 [cleaned[i] for i in held], [langs[i] for i in held], vectors[held]
             )
 
-        proba = cross_validated_proba(gold_list, fit_predict, folds=cv)
+        proba = cross_validated_proba(gold_list, fit_predict, folds=cv, seed=cfg.run.seed)
         described = f"weak head, {cv}-fold cross-validation, embedder {embedding.embedder_id}"
     evaluation = evaluate_predictions(list(gold), proba, langs)
     return {

@@ -275,9 +275,10 @@ def _quotes(catalogue: pd.DataFrame, candidates: pd.DataFrame, roles: pd.Series)
     pool = pd.concat([candidates, _parent_rows(candidates, catalogue)])
     if "verdict" not in pool.columns:
         pool = pool.assign(verdict=False)
-    pool = pool.sort_values(["verdict", "similarity"], ascending=[True, False]).drop_duplicates(
-        ["theme_id", "text"]
-    )
+    # text breaks ties in similarity, so the same units always give the same quotes
+    pool = pool.sort_values(
+        ["verdict", "similarity", "text"], ascending=[True, False, True], kind="stable"
+    ).drop_duplicates(["theme_id", "text"])
     wanted = {"detractor_driver": ["detractor"], "strength": ["promoter"]}
     quotes = []
     for theme_id, role in zip(catalogue["theme_id"], roles, strict=True):

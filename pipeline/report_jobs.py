@@ -83,7 +83,10 @@ def run_summary(cfg: Config, *, new_records: Mapping[str, int] | None = None) ->
         cfg.warehouse.path, read_only=True, memory_limit=cfg.warehouse.memory_limit
     ) as warehouse:
         tables, records = _summary_inputs(warehouse)
-    return summarise_tables(tables, records, new_records=new_records)
+        models = warehouse.models_in_use()
+    return summarise_tables(
+        tables, records, new_records=new_records, seed=cfg.run.seed, models=models
+    )
 
 
 def _existing_warehouse(cfg: Config) -> Path:
@@ -117,16 +120,18 @@ def report_data(
         trends = warehouse.read_table(THEME_TRENDS.name)
         themes = warehouse.analytics_themes()
         windows = _windows(warehouse.record_windows())
-        theme_model, sentiment_model = warehouse.models_in_use()
+        models = warehouse.models_in_use()
     if summary is None:
-        summary = summarise_tables(tables, records, new_records=new_records)
+        summary = summarise_tables(
+            tables, records, new_records=new_records, seed=cfg.run.seed, models=models
+        )
     scores, drivers = tables[NPS_BY_SEGMENT.name], tables[DRIVERS.name]
     leaves = drivers[drivers["level"] == "theme"].reset_index(drop=True)
     overall = leaves[leaves["segment"] == "all"]
     method = Method(
-        theme_model=theme_model,
-        sentiment_model=sentiment_model,
-        embedding_model=cfg.embed.model,
+        theme_model=models["themes"],
+        sentiment_model=models["sentiment"],
+        embedding_model=models["embedder"] or cfg.embed.model,
         themes=len(overall),
         respondents=int(overall["respondents"].max()) if not overall.empty else 0,
         confidence=cfg.metrics.confidence,
@@ -138,6 +143,7 @@ def report_data(
         analysed_at=(
             pd.Timestamp(scores["computed_at"].max()).to_pydatetime() if len(scores) else None
         ),
+        seed=cfg.run.seed,
     )
     return ReportData(
         summary=summary,

@@ -11,7 +11,8 @@ a killed run releases it at once), marks runs a killed process left ``running`` 
 ``interrupted``, and adds this run's row. Each `PipelineRun.lap` closes a step: its wall
 time, the peak memory of this process during it, and the counts from the step's report go
 into the row's ``steps``. Leaving sets ``completed`` or ``failed`` (with the error), the theme
-model version and sentiment model in use, and releases the lock. Every stage commits its own
+model version, sentiment model and embedder in use, and releases the lock; the row also holds
+the workspace seed, so every figure traces back to what produced it. Every stage commits its own
 work, so a killed run loses nothing: the next run finds what is still pending and does it.
 """
 
@@ -234,6 +235,7 @@ class PipelineRun:
                         "status": "running",
                         "steps": "[]",
                         "config_hash": self.cfg.fingerprint(),
+                        "seed": self.cfg.run.seed,
                         "host": socket.gethostname(),
                         "pid": os.getpid(),
                     }
@@ -281,7 +283,7 @@ class PipelineRun:
                 after = self.steps[-1]["step"] if self.steps else "the start"
                 error = f"{type(exc).__name__} after {after}: {exc}"[:_ERROR_CHARS]
             with self._warehouse() as warehouse:
-                theme_version, sentiment_model = warehouse.models_in_use()
+                models = warehouse.models_in_use()
                 warehouse.update_run(
                     self.run_id,
                     finished_at=dt.datetime.now(dt.UTC),
@@ -289,8 +291,9 @@ class PipelineRun:
                     seconds=round(time.perf_counter() - self._started, 3),
                     peak_rss_mb=None if peak is None else round(peak, 1),
                     steps=json.dumps(self.steps, default=str),
-                    model_version=theme_version,
-                    sentiment_model=sentiment_model,
+                    model_version=models["themes"],
+                    sentiment_model=models["sentiment"],
+                    embedder=models["embedder"],
                     error=error,
                 )
         finally:

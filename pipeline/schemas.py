@@ -37,11 +37,17 @@ SEGMENT_COLUMNS: Final = ("team", "department", "product", "country", "channel",
 
 @dataclass(frozen=True)
 class Table:
-    """A warehouse table: its name, its columns with DuckDB types, and its meaning."""
+    """A warehouse table: its name, its columns with DuckDB types, and its meaning.
+
+    ``volatile`` names the columns that record when, where or by which run a row was written
+    rather than what the data says (write times, run ids, durations, fingerprints of those):
+    two runs on the same data and seed differ only there.
+    """
 
     name: str
     columns: dict[str, str]
     description: str
+    volatile: tuple[str, ...] = ()
 
     def ddl(self, *, temporary_name: str | None = None) -> str:
         """Return the CREATE TABLE statement (of a temporary twin when a name is given)."""
@@ -71,6 +77,7 @@ RECORDS = Table(
         INGESTED_AT: "TIMESTAMPTZ NOT NULL",
     },
     "One row per piece of feedback (survey answer, chat conversation, social mention).",
+    (INGESTED_AT,),
 )
 
 REJECTS = Table(
@@ -86,6 +93,7 @@ REJECTS = Table(
         "rejected_at": "TIMESTAMPTZ NOT NULL",
     },
     "Rows refused at ingest, with file, line, field, reason and the raw row.",
+    ("rejected_at",),
 )
 
 BATCHES = Table(
@@ -106,6 +114,7 @@ BATCHES = Table(
         "config_hash": "VARCHAR NOT NULL",
     },
     "One row per ingested file; a file whose hash is here is not ingested again.",
+    ("started_at", "finished_at"),
 )
 
 CHAT_MESSAGES = Table(
@@ -170,6 +179,7 @@ ENRICHED_RECORDS = Table(
     },
     "One row per enriched record: cleaned, redacted text, its language, and whether it "
     "repeats an earlier record (retweets, copy-paste campaigns count once).",
+    (ENRICHED_AT,),
 )
 
 OPINION_UNITS = Table(
@@ -225,6 +235,7 @@ UNIT_SENTIMENT = Table(
     "Sentiment of each opinion unit: label (negative | neutral | positive), score in [-1, 1] "
     "(p_positive - p_negative), confidence (the label's calibrated probability), the three "
     "probabilities, and the model name and version that produced it.",
+    (SCORED_AT,),
 )
 
 RECORD_SENTIMENT = Table(
@@ -243,6 +254,7 @@ RECORD_SENTIMENT = Table(
     "Sentiment of each enriched record, aggregated from its units' probabilities (weighted by "
     "unit length), with how many of its units are negative, neutral and positive. A record "
     "with no units is neutral.",
+    (SCORED_AT,),
 )
 
 # --- themes ------------------------------------------------------------------------------------
@@ -272,6 +284,7 @@ THEMES = Table(
     "quotes, parent_id (the parent theme grouping it), size (units now assigned; a parent "
     "counts its children's), model_version that last fitted it, status (active | hidden | "
     "merged | retired), merged_into for themes merged in the codeframe.",
+    ("updated_at",),
 )
 
 UNIT_THEMES = Table(
@@ -289,6 +302,7 @@ UNIT_THEMES = Table(
     "The theme of each opinion unit: theme_id after codeframe merges (NULL when no theme is "
     "close enough, or the unit has no content), model_theme_id as the model assigned it, and "
     "the cosine similarity to that theme's centroid.",
+    ("assigned_at",),
 )
 
 RECORD_THEMES = Table(
@@ -316,6 +330,7 @@ THEME_LINEAGE = Table(
     "What each fit did to the themes: new, kept (a refitted theme kept an old id), split (a "
     "new theme took its units from from_theme_id), merged (from_theme_id went into theme_id), "
     "retired; with centroid similarity and the share of units that moved.",
+    ("created_at",),
 )
 
 NPS_BY_SEGMENT = Table(
@@ -341,6 +356,7 @@ NPS_BY_SEGMENT = Table(
     "NPS, CSAT and CES per period (all | week | month, period_start in the configured "
     "timezone) and segment value, with n and the 95% margin; flagged when n is under "
     "metrics.min_n (then never ranked); rank orders a segment's values, best first.",
+    ("computed_at",),
 )
 
 DRIVERS = Table(
@@ -394,6 +410,7 @@ DRIVERS = Table(
     "passives and promoters mentioning it, impact in NPS points with bootstrap interval, "
     "p-value and BH q-value, the key-driver model's adjusted impact, role, rank in the "
     "improvement list, trend, chat and social volume and sentiment, three quotes.",
+    ("computed_at",),
 )
 
 THEME_TRENDS = Table(
@@ -414,6 +431,7 @@ THEME_TRENDS = Table(
     },
     "Weekly volume (records of every channel mentioning the theme, and their share), NPS "
     "impact among that week's respondents and mean sentiment, per theme and parent.",
+    ("computed_at",),
 )
 
 ALERTS = Table(
@@ -441,6 +459,7 @@ ALERTS = Table(
     "One row per flag: a theme emerging (rare or new before) or spiking (an established "
     "theme's rate rising) from week since to last_week, active when the latest week is "
     "flagged; counts of the recent and baseline windows, rate ratio, p- and q-value.",
+    ("computed_at",),
 )
 
 FOLLOWUPS = Table(
@@ -472,6 +491,7 @@ FOLLOWUPS = Table(
     "sentences (redacted), owning team, at-risk flag with reasons, the customer's linked "
     "records, status queued | quarantined (quarantined_by: the follow-up already queued "
     "for that customer) and priority.",
+    ("listed_at",),
 )
 
 RUNS = Table(
@@ -488,6 +508,8 @@ RUNS = Table(
         "config_hash": "VARCHAR NOT NULL",
         "model_version": "VARCHAR",
         "sentiment_model": "VARCHAR",
+        "embedder": "VARCHAR",
+        "seed": "BIGINT",
         "error": "VARCHAR",
         "host": "VARCHAR",
         "pid": "INTEGER",
@@ -495,7 +517,19 @@ RUNS = Table(
     "One row per pipeline run (verbatim run, the nightly flow): status running | completed "
     "| failed | interrupted (killed; found by the next run), wall seconds, peak memory of "
     "the running process, steps (JSON list: step, seconds, peak_rss_mb, counts), the "
-    "configuration's hash, the theme model version and sentiment model in use at the end.",
+    "configuration's hash, the theme model version, sentiment model and embedder in use at the "
+    "end, and the workspace seed (run.seed) the run used.",
+    (
+        "run_id",
+        "flow_run_id",
+        "started_at",
+        "finished_at",
+        "seconds",
+        "peak_rss_mb",
+        "steps",
+        "host",
+        "pid",
+    ),
 )
 
 PIPELINE_STATE = Table(
@@ -507,6 +541,7 @@ PIPELINE_STATE = Table(
     },
     "Small bookkeeping values, one per key: e.g. analytics_inputs, the fingerprint of the "
     "inputs the analytics tables were last computed from (a run with nothing new skips them).",
+    ("value", "updated_at"),
 )
 
 TABLES: Final = {

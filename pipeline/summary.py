@@ -65,6 +65,9 @@ class RunSummary:
         alerts: Active emerging / spiking alerts.
         queued: Follow-ups queued for a call-back.
         at_risk: Queued follow-ups whose customer is at risk.
+        seed: The workspace's random seed (``run.seed``) the figures were produced with.
+        models: The models behind them: ``themes`` (version), ``sentiment`` and ``embedder``
+            (``name@version``); None for a stage that has not run.
     """
 
     computed_at: dt.datetime
@@ -77,6 +80,8 @@ class RunSummary:
     alerts: pd.DataFrame = field(default_factory=pd.DataFrame)
     queued: int = 0
     at_risk: int = 0
+    seed: int | None = None
+    models: dict[str, str | None] = field(default_factory=dict)
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -101,6 +106,8 @@ def summarise_tables(
     *,
     new_records: Mapping[str, int] | None = None,
     now: dt.datetime | None = None,
+    seed: int | None = None,
+    models: Mapping[str, str | None] | None = None,
 ) -> RunSummary:
     """Build the summary from the analytics tables (pure).
 
@@ -111,6 +118,8 @@ def summarise_tables(
         records: Records per source.
         new_records: Records per source this run added.
         now: Time stamp of the summary (default: now, UTC).
+        seed: The workspace's random seed.
+        models: The models in use (see `RunSummary.models`).
     """
     scores_table = tables[NPS_BY_SEGMENT.name]
     overall = scores_table[(scores_table["segment"] == "all") & scores_table["value"].notna()]
@@ -143,6 +152,8 @@ def summarise_tables(
         alerts=active.reset_index(drop=True),
         queued=len(queued),
         at_risk=int(queued["at_risk"].sum()) if not queued.empty else 0,
+        seed=seed,
+        models=dict(models or {}),
     )
 
 
@@ -211,7 +222,25 @@ def summary_markdown(summary: RunSummary) -> str:
         f"Follow-ups: {summary.queued:,} queued for a call-back, {summary.at_risk:,} of them at "
         "risk.",
     ]
+    if summary.seed is not None or summary.models:
+        lines += ["", f"Produced by: {provenance_text(summary)}."]
     return "\n".join(lines) + "\n"
+
+
+#: How `provenance_text` names the models.
+_MODEL_NAMES: Final = (
+    ("themes", "theme model"),
+    ("sentiment", "sentiment"),
+    ("embedder", "embedder"),
+)
+
+
+def provenance_text(summary: RunSummary) -> str:
+    """The seed and the models a run's figures came from, on one line (escaped)."""
+    parts = [] if summary.seed is None else [f"seed {summary.seed}"]
+    for key, name in _MODEL_NAMES:
+        parts.append(f"{name} {escape_markdown(summary.models.get(key) or 'none yet')}")
+    return "; ".join(parts)
 
 
 def improvement_rows(summary: RunSummary) -> list[dict[str, Any]]:

@@ -177,6 +177,7 @@ def fit_themes(
             "data": {"units": len(units), "fingerprint": fingerprint},
             "libraries": _library_versions(),
             "fit_seconds": round(time.perf_counter() - started, 1),
+            "random_seed": cfg.themes.seed,
             "verbatim_config": cfg.model_dump(mode="json"),
         }
         stored = _store(models_dir).save(THEME_KIND, arrays, manifest)

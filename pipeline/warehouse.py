@@ -401,7 +401,8 @@ class Warehouse(ThemeTables, AnalyticsTables, RunTables):
             f"SELECT e.{RECORD_ID}, r.source, e.clean_text, e.is_duplicate "
             f'FROM main."{ENRICHED_RECORDS.name}" e JOIN main."{RECORDS.name}" r '
             f"USING ({RECORD_ID}) WHERE NOT e.is_duplicate AND r.created_at >= "
-            "(SELECT max(created_at) FROM main.records) - to_days(CAST(? AS INTEGER))",
+            "(SELECT max(created_at) FROM main.records) - to_days(CAST(? AS INTEGER)) "
+            f"ORDER BY r.created_at, e.{RECORD_ID}",
             [days],
         ).df()
 

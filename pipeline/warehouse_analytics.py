@@ -120,7 +120,7 @@ class AnalyticsTables:
             "    (r.nps_category = 'promoter' AND s.label = 'positive')) "
             "  GROUP BY ALL) "
             f"QUALIFY row_number() OVER (PARTITION BY {THEME_ID}, nps_category "
-            "ORDER BY similarity DESC, text) <= ? ORDER BY 1, 2, 4 DESC",
+            "ORDER BY similarity DESC, text) <= ? ORDER BY 1, 2, 4 DESC, 3",
             [per_theme],
         ).df()
 

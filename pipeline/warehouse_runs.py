@@ -14,10 +14,13 @@ import pandas as pd
 
 from pipeline.schemas import PIPELINE_STATE, RECORD_SENTIMENT, RUNS, UNIT_THEMES
 
+#: `pipeline_state` key: the embedder (``name@version``) that embedded units last.
+EMBEDDER_STATE = "embedder"
+
 #: Columns of `runs` a running run may update.
 _RUN_UPDATES = frozenset(
     {"finished_at", "status", "seconds", "peak_rss_mb", "steps", "model_version",
-     "sentiment_model", "error", "flow_run_id"}
+     "sentiment_model", "embedder", "error", "flow_run_id"}
 )  # fmt: skip
 
 
@@ -76,8 +79,14 @@ class RunTables:
             [limit],
         ).df()
 
-    def models_in_use(self) -> tuple[str | None, str | None]:
-        """The theme model version and sentiment model ("name@version") that wrote last."""
+    def models_in_use(self) -> dict[str, str | None]:
+        """The models behind the current results.
+
+        Returns:
+            ``themes`` (the theme model version that assigned last), ``sentiment``
+            (``name@version`` that scored last) and ``embedder`` (``name@version`` that
+            embedded last); None for a stage that has not run.
+        """
         theme = self.con.execute(
             f'SELECT model_version FROM main."{UNIT_THEMES.name}" '
             "ORDER BY assigned_at DESC LIMIT 1"
@@ -86,7 +95,11 @@ class RunTables:
             f"SELECT model || '@' || model_version FROM main.\"{RECORD_SENTIMENT.name}\" "
             "ORDER BY scored_at DESC LIMIT 1"
         ).fetchone()
-        return (theme[0] if theme else None), (sentiment[0] if sentiment else None)
+        return {
+            "themes": theme[0] if theme else None,
+            "sentiment": sentiment[0] if sentiment else None,
+            "embedder": self.state(EMBEDDER_STATE),
+        }
 
     def state(self, key: str) -> str | None:
         """The value stored under ``key`` in ``pipeline_state``, or None."""

@@ -232,3 +232,9 @@ def test_run_summary_markdown_and_improvement_rows(analysed: Config) -> None:
     for row in rows:
         assert row["ci_low"] <= row["nps_impact"] <= row["ci_high"]
         assert f"| {row['rank']} |" in text
+    # what produced the figures: the seed and the models behind them
+    assert summary.seed == analysed.run.seed == 0
+    models = summary.models
+    assert models["themes"] and models["sentiment"] and models["embedder"]
+    assert models["embedder"].startswith("static@")
+    assert f"Produced by: seed 0; theme model {models['themes']}; sentiment " in text

@@ -90,6 +90,36 @@ def test_status_json_has_records_and_nps_with_margin(workspace):
     assert nps["value"] == pytest.approx(0.0)
     assert nps["margin"] > 0
     assert status["batches"][0]["rows"] == 5
+    # nothing enriched or analysed yet: the seed is named, no model is behind any result
+    assert status["seed"] == 0
+    assert status["models"] == {"themes": None, "sentiment": None, "embedder": None}
+
+
+def test_compare_names_the_tables_that_differ_and_exits_1(workspace, monkeypatch):
+    runner.invoke(app, ["ingest", "survey", "answers.csv"])
+    twin, other = workspace / "twin", workspace / "other"
+    for root, text in ((twin, SURVEY), (other, SURVEY.replace("Super service", "Super servis"))):
+        root.mkdir()
+        (root / "answers.csv").write_text(text, encoding="utf-8")
+        monkeypatch.chdir(root)
+        assert runner.invoke(app, ["ingest", "survey", "answers.csv"]).exit_code == 0
+    monkeypatch.chdir(workspace)
+    same = runner.invoke(app, ["compare", "twin"])
+    assert same.exit_code == 0, same.output
+    assert "The same data" in same.stdout
+    differs = runner.invoke(app, ["compare", "other/data/warehouse.duckdb", "--json"])
+    assert differs.exit_code == 1, differs.output
+    report = json.loads(differs.stdout)
+    assert not report["identical"]
+    tables = {d["table"]: d for d in report["differences"]}
+    assert tables["records"]["columns"]["text"] == 1  # R1 (its repeat is a duplicate)
+    assert tables["records"]["rows"] == [3, 3]
+
+
+def test_compare_with_no_warehouse_there_is_a_clear_error(workspace, tmp_path):
+    result = runner.invoke(app, ["compare", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2
+    assert "no warehouse there" in result.stderr
 
 
 def test_status_without_a_warehouse_is_empty_not_an_error(workspace):

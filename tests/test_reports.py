@@ -99,6 +99,8 @@ def test_theme_report_has_every_section(reports, data: ReportData) -> None:
     nps = data.summary.scores["nps"]
     assert f"{nps.value:.1f}" in page and f"± {nps.margin:.1f}" in page
     assert "Theme model" in page and data.method.theme_model in page
+    assert f"random seed {data.method.seed}" in page
+    assert data.method.embedding_model.startswith("static@")  # the embedder that embedded
 
 
 def test_improvement_list_is_the_shared_summary(reports, data: ReportData) -> None:

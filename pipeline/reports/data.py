@@ -37,7 +37,10 @@ class Method:
     Attributes:
         theme_model: Version of the theme model that assigned the themes.
         sentiment_model: ``name@version`` of the sentiment model.
-        embedding_model: The embedding model's name.
+        embedding_model: The embedder's ``name@version`` (its configured name before any
+            unit was embedded).
+        seed: The workspace's random seed (``run.seed``): with the same data it reproduces
+            the themes, intervals and follow-ups.
         themes: Active themes (leaves).
         respondents: NPS answers the drivers were computed from.
         confidence: Interval coverage (0.95).
@@ -61,6 +64,7 @@ class Method:
     alpha: float
     windows: list[Window]
     analysed_at: dt.datetime | None
+    seed: int = 0
 
 
 @dataclass(frozen=True)

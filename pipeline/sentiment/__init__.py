@@ -57,6 +57,9 @@ MODEL_NAMES: Final = ("auto", "ensemble", "embedding", "lexicon", "weak")
 WEAK_KIND: Final = "sentiment-weak"
 #: Bump when the seed head's training changes, so cached heads are rebuilt.
 SEED_HEAD_REVISION: Final = 2
+#: Random seed of the seed heads: base models built once per user and shared by workspaces,
+#: so they never depend on one workspace's ``run.seed``.
+BASE_SEED: Final = 0
 
 EmbedFunction = Callable[[Sequence[str]], np.ndarray]
 
@@ -127,6 +130,7 @@ def seed_head(
         vectors,
         feature_set=feature_set,
         calibrate_by_language=True,
+        random_state=BASE_SEED,
     )
     base_store.save(
         kind,
@@ -137,6 +141,7 @@ def seed_head(
             "seed_sentences": len(seed),
             "labels": seed["label"].value_counts().to_dict(),
             "temperature": head.temperature_,
+            "random_seed": BASE_SEED,
         },
         version=version,
     )

@@ -39,7 +39,7 @@ class SoftmaxHead:
         c_grid: Candidate inverse regularisation strengths.
         balanced: Weight classes inversely to their frequency.
         calibration_folds: Folds of out-of-fold predictions (below 2: first C, temperature 1).
-        seed: Random seed for the folds.
+        random_state: Seed of the folds' shuffle.
     """
 
     def __init__(
@@ -48,12 +48,12 @@ class SoftmaxHead:
         c_grid: tuple[float, ...] = (1.0, 3.0),
         balanced: bool = True,
         calibration_folds: int = 3,
-        seed: int = 0,
+        random_state: int = 0,
     ) -> None:
         self.c_grid = c_grid
         self.balanced = balanced
         self.calibration_folds = calibration_folds
-        self.seed = seed
+        self.random_state = random_state
 
     def _logistic(self, c: float) -> Any:
         from sklearn.linear_model import LogisticRegression
@@ -127,7 +127,9 @@ class SoftmaxHead:
         if groups is not None and len(np.unique(groups)) >= 2:
             splits = list(LeaveOneGroupOut().split(np.zeros(len(y)), y, groups))
         else:
-            folds = StratifiedKFold(self.calibration_folds, shuffle=True, random_state=self.seed)
+            folds = StratifiedKFold(
+                self.calibration_folds, shuffle=True, random_state=self.random_state
+            )
             splits = list(folds.split(np.zeros(len(y)), y))
         best: tuple[float, float, float] | None = None
         for c in self.c_grid:

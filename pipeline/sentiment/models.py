@@ -66,6 +66,7 @@ class SentimentHead:
         ngrams: Also learn TF-IDF word (1-2) and character (2-5) n-grams; None decides by
             training size (at least NGRAMS_FROM texts).
         c_grid: Candidate regularisation strengths (chosen by out-of-fold log-loss).
+        random_state: Seed of the calibration folds.
     """
 
     def __init__(
@@ -74,6 +75,7 @@ class SentimentHead:
         feature_set: str = "ensemble",
         ngrams: bool | None = None,
         c_grid: tuple[float, ...] = (1.0, 3.0),
+        random_state: int = 0,
     ) -> None:
         if feature_set not in FEATURE_SETS:
             raise ValueError(
@@ -82,6 +84,7 @@ class SentimentHead:
         self.feature_set = feature_set
         self.ngrams = ngrams
         self.c_grid = c_grid
+        self.random_state = random_state
 
     def fit(
         self,
@@ -117,7 +120,7 @@ class SentimentHead:
             for options in _NGRAM_OPTIONS:
                 self.vectorizers_.append(TfidfVectorizer(**options).fit(texts))
         features = self._features(texts, langs, embeddings, lexicon)
-        self.softmax_ = SoftmaxHead(c_grid=self.c_grid).fit(
+        self.softmax_ = SoftmaxHead(c_grid=self.c_grid, random_state=self.random_state).fit(
             features, y, sample_weight, groups=groups
         )
         return self
@@ -268,6 +271,7 @@ def train_head(
     sample_weight: np.ndarray | None = None,
     ngrams: bool | None = None,
     calibrate_by_language: bool = False,
+    random_state: int = 0,
 ) -> SentimentHead:
     """Fit a calibrated head on labelled texts.
 
@@ -282,13 +286,14 @@ def train_head(
         calibrate_by_language: Fit the temperature on predictions for one language by a head
             trained on the others, for a head that will meet other domains than its training
             data (the seed heads); otherwise on stratified out-of-fold predictions.
+        random_state: Seed of the calibration folds.
 
     Returns:
         The fitted head.
     """
     from pipeline.sentiment.head import label_codes
 
-    head = SentimentHead(feature_set=feature_set, ngrams=ngrams)
+    head = SentimentHead(feature_set=feature_set, ngrams=ngrams, random_state=random_state)
     groups = np.asarray(langs) if calibrate_by_language else None
     return head.fit(
         texts,

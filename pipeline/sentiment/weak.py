@@ -141,6 +141,7 @@ def train_weak_head(
     seed: pd.DataFrame,
     seed_vectors: np.ndarray,
     seed_fill: int = SEED_FILL,
+    random_state: int = 0,
 ) -> SentimentHead:
     """Train the ensemble head on labelled units of the customer's own data plus the seed.
 
@@ -156,6 +157,7 @@ def train_weak_head(
         seed_vectors: Their embeddings.
         seed_fill: See :func:`seed_weights`. Word and character n-grams are learnt when the
             customer's own units number at least NGRAMS_FROM (the seed never switches them on).
+        random_state: Seed of the calibration folds (the workspace's ``run.seed``).
 
     Returns:
         The fitted, calibrated head.
@@ -176,4 +178,5 @@ def train_weak_head(
         feature_set="ensemble",
         sample_weight=weights[used],
         ngrams=len(texts) >= NGRAMS_FROM,
+        random_state=random_state,
     )
