@@ -18,10 +18,11 @@ import time
 import numpy as np
 import pandas as pd
 
-from pipeline.followup import FollowupRule, build_followups
-from pipeline.metrics import nps_by_segment, period_starts
-from pipeline.priorities import DriverOptions, drivers_report, theme_levels
-from pipeline.trends import theme_alerts, theme_trends, trend_direction
+from pipeline.analytics.followup import build_followups
+from pipeline.analytics.metrics import nps_by_segment, period_starts
+from pipeline.analytics.priorities import drivers_report, theme_levels
+from pipeline.analytics.trends import theme_alerts, theme_trends, trend_direction
+from pipeline.config import config_from_dict
 
 LEAVES, PARENTS = 150, 20
 
@@ -87,6 +88,7 @@ def _timed(label: str, work):
 
 
 def _run(n: int) -> None:
+    cfg = config_from_dict({"drivers": {"segments": ["team", "product"]}})
     records, mentions, themes = _data(n)
     print(f"{n:,} NPS respondents, {len(records):,} records, {len(mentions):,} mentions")
     started = time.perf_counter()
@@ -95,17 +97,17 @@ def _run(n: int) -> None:
     _, both = theme_levels(themes, mentions)
     weeks = period_starts(records["created_at"], "week")
     trends = _timed("theme_trends", lambda: theme_trends(records, both, weeks))
-    alerts = _timed("alerts", lambda: theme_alerts(trends))
+    alerts = _timed("alerts", lambda: theme_alerts(trends, rule=cfg.trends))
     direction = _timed("trend direction", lambda: trend_direction(trends))
     respondents = records[records["score_type"] == "nps"]
     _timed("drivers (+ team, product)", lambda: drivers_report(
-        respondents, themes, mentions, records, options=DriverOptions(),
-        segments=("team", "product"), trend=direction, alerts=alerts,
+        respondents, themes, mentions, records, settings=cfg.drivers, metrics=cfg.metrics,
+        trend=direction, alerts=alerts,
     ))  # fmt: skip
     units = records[["record_id"]].assign(position=0, text="it was bad", label="negative",
                                           score=-0.8)  # fmt: skip
     _timed("followups", lambda: build_followups(
-        records, mentions, units, themes, rule=FollowupRule()))  # fmt: skip
+        records, mentions, units, themes, rule=cfg.followup))  # fmt: skip
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     print(f"  {'total':<32} {time.perf_counter() - started:7.1f} s; peak RSS {peak:.2f} GB")
 

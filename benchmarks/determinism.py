@@ -80,13 +80,13 @@ def price(args: argparse.Namespace) -> None:
 
     from pipeline.config import load_config
     from pipeline.embed import text_key
-    from pipeline.jobs import warehouse_tables
+    from pipeline.jobs.status import warehouse_tables
     from pipeline.schemas import EMBEDDINGS
     from pipeline.themes.model import ThemeModel
 
     os.chdir(args.workspace)
     cfg = load_config()
-    tables = warehouse_tables(cfg.warehouse.path)
+    tables = warehouse_tables(cfg)
     duplicates = set(
         tables["enriched_records"].loc[tables["enriched_records"]["is_duplicate"], "record_id"]
     )

@@ -24,10 +24,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import analytics_jobs, jobs, theme_jobs
 from pipeline.config import EmbedConfig, config_from_dict
 from pipeline.embed import model_cache_dir
-from pipeline.warehouse import Warehouse
+from pipeline.jobs import analytics as analytics_jobs
+from pipeline.jobs import enrich as enrich_jobs
+from pipeline.jobs import ingest as ingest_jobs
+from pipeline.jobs import sentiment as sentiment_jobs
+from pipeline.jobs import themes as theme_jobs
+from pipeline.storage.warehouse import Warehouse
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 DATA = DATASETS / "airline_tweets" / "airline_tweets.csv"
@@ -56,10 +60,10 @@ def _prepare(workspace: Path, tweets: pd.DataFrame) -> None:
     export = workspace / "data" / "airline-survey.csv"
     export.parent.mkdir(parents=True, exist_ok=True)
     _survey(tweets).to_csv(export, index=False)
-    jobs.ingest_files([export], source="survey", cfg=cfg)
-    jobs.enrich_pending(cfg)
-    jobs.ensure_weak_sentiment(cfg)
-    jobs.score_sentiment(cfg)
+    ingest_jobs.ingest_files([export], source="survey", cfg=cfg)
+    enrich_jobs.enrich_pending(cfg)
+    sentiment_jobs.ensure_weak_sentiment(cfg)
+    sentiment_jobs.score_sentiment(cfg)
     theme_jobs.update_themes(cfg)
     print(f"prepared the workspace in {time.perf_counter() - started:.0f} s")
 
@@ -80,10 +84,10 @@ def main() -> None:
     report = analytics_jobs.update_analytics(cfg)
     print(f"analytics: {report.as_dict()} ({time.perf_counter() - started:.1f} s)")
     with Warehouse(cfg.warehouse.path, read_only=True) as warehouse:
-        ids = warehouse.con.execute("SELECT record_id, source_id FROM records").df()
+        ids = warehouse.read_table("records")[["record_id", "source_id"]]
         drivers = warehouse.read_table("drivers")
-        themes = warehouse.analytics_themes()
-        mentions = warehouse.theme_mentions()
+        themes = warehouse.analytics.analytics_themes()
+        mentions = warehouse.analytics.theme_mentions()
     reasons = tweets.assign(source_id=tweets["tweet_id"].astype(str))
     keyed = ids.merge(reasons[["source_id", "negativereason"]], on="source_id")
     parent_of = themes.set_index("theme_id")["parent_id"].dropna().astype(int)

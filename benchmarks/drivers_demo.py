@@ -12,7 +12,7 @@ runs: ingest, enrich, adapt and score sentiment, themes, analytics. Then, per pl
 2. **parent**: the same among parent themes;
 3. **codeframe**: what an analyst's first codeframe does: every leaf whose records are mostly
    (precision >= 0.5) one driver is merged into that driver's theme, and the drivers are
-   recomputed on the merged themes (`pipeline.priorities.drivers_report`).
+   recomputed on the merged themes (`pipeline.analytics.priorities.drivers_report`).
 
 For each reading: are the planted detractor drivers the top-ranked detractor drivers, in the
 truth's order; does each true impact lie in the reported interval; are the planted promoter
@@ -31,14 +31,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline import analytics_jobs, jobs, theme_jobs
-from pipeline.analytics_jobs import driver_options
+from pipeline.analytics.priorities import drivers_report, verdict_shares
 from pipeline.config import Config, EmbedConfig, config_from_dict
 from pipeline.demo import generate_demo, write_demo
 from pipeline.embed import model_cache_dir
-from pipeline.priorities import drivers_report, verdict_shares
+from pipeline.jobs import analytics as analytics_jobs
+from pipeline.jobs import enrich as enrich_jobs
+from pipeline.jobs import ingest as ingest_jobs
+from pipeline.jobs import sentiment as sentiment_jobs
+from pipeline.jobs import themes as theme_jobs
+from pipeline.storage.warehouse import Warehouse
 from pipeline.themes.words import stop_words
-from pipeline.warehouse import Warehouse
 
 
 def _prepare(workspace: Path, cfg: Config) -> None:
@@ -47,10 +50,10 @@ def _prepare(workspace: Path, cfg: Config) -> None:
     started = time.perf_counter()
     paths = write_demo(generate_demo(seed=7), workspace / "data" / "demo")
     for source, path in (("survey", paths.survey), ("chat", paths.chat), ("social", paths.social)):
-        jobs.ingest_files([path], source=source, cfg=cfg)
-    jobs.enrich_pending(cfg)
-    jobs.ensure_weak_sentiment(cfg)
-    jobs.score_sentiment(cfg)
+        ingest_jobs.ingest_files([path], source=source, cfg=cfg)
+    enrich_jobs.enrich_pending(cfg)
+    sentiment_jobs.ensure_weak_sentiment(cfg)
+    sentiment_jobs.score_sentiment(cfg)
     theme_jobs.update_themes(cfg)
     print(f"prepared the workspace in {time.perf_counter() - started:.0f} s")
 
@@ -128,13 +131,13 @@ def main() -> None:
     truth = {d["key"]: d for d in json.loads(Path("data/demo/truth.json").read_text())["drivers"]}
     labels = generate_demo(seed=7).labels
     with Warehouse(cfg.warehouse.path, read_only=True) as warehouse:
-        records = warehouse.analytics_records([])
-        ids = warehouse.con.execute("SELECT record_id, source, source_id FROM records").df()
+        records = warehouse.analytics.analytics_records([])
+        ids = warehouse.read_table("records")[["record_id", "source", "source_id"]]
         drivers = warehouse.read_table("drivers")
-        themes = warehouse.analytics_themes()
-        mentions = warehouse.theme_mentions()
-        candidates = warehouse.quote_candidates()
-        sample = warehouse.theme_unit_sample()
+        themes = warehouse.analytics.analytics_themes()
+        mentions = warehouse.analytics.theme_mentions()
+        candidates = warehouse.analytics.quote_candidates()
+        sample = warehouse.analytics.theme_unit_sample()
     keyed = labels[labels["source"] == "survey"].merge(ids, on=["source", "source_id"])
     wanted = {
         key: set(keyed.loc[keyed["mentioned"].map(lambda m, k=key: k in m), "record_id"])
@@ -191,7 +194,7 @@ def _codeframe(
     )  # fmt: skip
     respondents = records[(records["score_type"] == "nps") & records["score"].notna()]
     table = drivers_report(
-        respondents, merged_themes, merged, records, options=driver_options(cfg),
+        respondents, merged_themes, merged, records, settings=cfg.drivers, metrics=cfg.metrics,
         quote_candidates=candidates,
         verdicts=verdict_shares(
             sample.assign(theme_id=sample["theme_id"].map(merge).fillna(sample["theme_id"])),

@@ -73,7 +73,7 @@ def write_survey(path: Path, rows: int, seed: int = 1) -> None:
 def measure(rows: int, memory_limit: str | None = None) -> dict[str, float]:
     """Generate, ingest and time one file (runs in the current process)."""
     from pipeline.config import config_from_dict
-    from pipeline.jobs import ingest_files
+    from pipeline.jobs.ingest import ingest_files
 
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "survey.csv"

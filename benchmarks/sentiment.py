@@ -29,11 +29,15 @@ from typing import Any
 
 import numpy as np
 
-from pipeline import jobs
 from pipeline.config import Config, config_from_dict
 from pipeline.demo import generate_demo, write_demo
 from pipeline.embed import Embedder
-from pipeline.warehouse import Warehouse
+from pipeline.embed import models as embed_models
+from pipeline.jobs import embed as embed_jobs
+from pipeline.jobs import enrich as enrich_jobs
+from pipeline.jobs import ingest as ingest_jobs
+from pipeline.jobs import sentiment as sentiment_jobs
+from pipeline.storage.warehouse import Warehouse
 
 
 class TimedEmbedder:
@@ -68,14 +72,15 @@ def _config(root: Path, embed_model: str, model: str) -> Config:
 
 
 def _patch_embedder(timed: dict[str, TimedEmbedder]) -> None:
-    original = jobs.load_embedder
+    original = embed_models.load_embedder
+    embed_models.shared_embedder.cache_clear()
 
     def load(cfg: Any) -> Embedder:
         if "current" not in timed:
             timed["current"] = TimedEmbedder(original(cfg))
         return timed["current"]
 
-    jobs.load_embedder = load  # type: ignore[assignment]
+    embed_models.load_embedder = load  # type: ignore[assignment]
 
 
 def main() -> None:
@@ -100,20 +105,20 @@ def main() -> None:
             ("chat", paths.chat),
             ("social", paths.social),
         ):
-            jobs.ingest_files([path], source=source, cfg=cfg)
-        enriched = jobs.enrich_pending(cfg)
+            ingest_jobs.ingest_files([path], source=source, cfg=cfg)
+        enriched = enrich_jobs.enrich_pending(cfg)
         print(f"{enriched.records:,} records, {enriched.units:,} units enriched")
 
         start = time.perf_counter()
         for name in ("ensemble", "embedding"):
-            jobs.sentiment_model(cfg, name=name)
+            sentiment_jobs.sentiment_model(cfg, name=name)
         print(f"seed heads ready in {time.perf_counter() - start:.1f} s (built once per user)")
 
         timed: dict[str, TimedEmbedder] = {}
         _patch_embedder(timed)
 
         start = time.perf_counter()
-        first = jobs.score_sentiment(cfg)
+        first = sentiment_jobs.score_sentiment(cfg)
         total = time.perf_counter() - start
         embedder = timed["current"]
         rest = total - embedder.seconds
@@ -126,7 +131,7 @@ def main() -> None:
 
         texts_before = embedder.texts
         start = time.perf_counter()
-        second = jobs.score_sentiment(_config(root, args.embed_model, "embedding"))
+        second = sentiment_jobs.score_sentiment(_config(root, args.embed_model, "embedding"))
         seconds = time.perf_counter() - start
         print(
             f"rescore ({second.model}): {second.units:,} units in {seconds:.2f} s = "
@@ -139,7 +144,7 @@ def main() -> None:
             units = warehouse.read_table("opinion_units")
             stored = warehouse.count_rows("embeddings")
         texts_before = embedder.texts
-        embedding = jobs._Embedding(cfg)
+        embedding = embed_jobs.Embedding(cfg)
         with Warehouse(cfg.warehouse.path) as warehouse:
             vectors = embedding.cached(warehouse, units["text"].tolist())
         print(
@@ -150,7 +155,7 @@ def main() -> None:
 
         texts, langs = units["text"].tolist(), units["lang"].tolist()
         for name in ("ensemble", "embedding", "lexicon"):
-            model, _ = jobs.sentiment_model(cfg, name=name)
+            model, _ = sentiment_jobs.sentiment_model(cfg, name=name)
             start = time.perf_counter()
             model.predict_proba(texts, langs, vectors if model.uses_embeddings else None)
             seconds = time.perf_counter() - start

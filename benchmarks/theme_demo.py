@@ -21,12 +21,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import jobs, theme_jobs
 from pipeline.config import Config, EmbedConfig, config_from_dict, load_config
 from pipeline.demo import generate_demo, write_demo
-from pipeline.demo_drivers import DRIVERS
+from pipeline.demo.drivers import DRIVERS
 from pipeline.embed import model_cache_dir
-from pipeline.warehouse import Warehouse
+from pipeline.jobs import enrich as enrich_jobs
+from pipeline.jobs import ingest as ingest_jobs
+from pipeline.jobs import themes as theme_jobs
+from pipeline.storage.warehouse import Warehouse
 
 FOUND = 0.5
 
@@ -37,8 +39,8 @@ def _prepare(workspace: Path, cfg: Config) -> None:
     demo = generate_demo(seed=7)
     paths = write_demo(demo, workspace / "data" / "demo")
     for source, path in (("survey", paths.survey), ("chat", paths.chat), ("social", paths.social)):
-        jobs.ingest_files([path], source=source, cfg=cfg)
-    jobs.enrich_pending(cfg)
+        ingest_jobs.ingest_files([path], source=source, cfg=cfg)
+    enrich_jobs.enrich_pending(cfg)
 
 
 def main() -> None:
@@ -63,7 +65,7 @@ def main() -> None:
     _prepare(workspace, cfg)
     shutil.rmtree(workspace / "models" / "themes", ignore_errors=True)
     started = time.perf_counter()
-    report = theme_jobs.fit_themes(cfg, models_dir=Path("models"))
+    report = theme_jobs.fit_themes(cfg)
     seconds = time.perf_counter() - started
     print(f"metrics: {report.metrics}")
     drivers(cfg, seconds, report.themes)
@@ -75,13 +77,11 @@ def drivers(cfg: Config, seconds: float, n_themes: int) -> None:
     """For each planted driver, the theme (leaf or parent) that matches its records best."""
     labels = generate_demo(seed=7).labels
     with Warehouse(cfg.warehouse.path, read_only=True) as warehouse:
-        records = warehouse.con.execute("SELECT record_id, source, source_id FROM records").df()
+        records = warehouse.read_table("records")[["record_id", "source", "source_id"]]
         record_themes = warehouse.read_table("record_themes")
         themes = warehouse.read_table("themes")
-        with_theme = warehouse.con.execute(
-            "SELECT count(*) FILTER (WHERE theme_id IS NOT NULL) / count(*) FROM unit_themes "
-            "WHERE has_content"
-        ).fetchone()
+        units = warehouse.read_table("unit_themes")
+    with_theme = (units.loc[units["has_content"], "theme_id"].notna().mean(),)
     keyed = labels.merge(records, on=["source", "source_id"])
     parent = dict(zip(themes["theme_id"], themes["parent_id"], strict=True))
     rows = record_themes.assign(parent_id=record_themes["theme_id"].map(parent))
@@ -119,9 +119,8 @@ def drivers(cfg: Config, seconds: float, n_themes: int) -> None:
 
 def _assignments(cfg: Config) -> pd.Series:
     with Warehouse(cfg.warehouse.path, read_only=True) as warehouse:
-        frame = warehouse.con.execute(
-            "SELECT unit_id, model_theme_id FROM unit_themes WHERE has_content"
-        ).df()
+        units = warehouse.read_table("unit_themes")
+    frame = units.loc[units["has_content"], ["unit_id", "model_theme_id"]]
     return frame.set_index("unit_id")["model_theme_id"]
 
 
@@ -131,9 +130,7 @@ def stability(cfg: Config) -> None:
         before = _assignments(cfg)
         values = cfg.model_dump(mode="json")
         values["themes"]["seed"] = cfg.themes.seed + 1 + int(fresh)
-        report = theme_jobs.fit_themes(
-            config_from_dict(values), models_dir=Path("models"), reason="refit", fresh=fresh
-        )
+        report = theme_jobs.fit_themes(config_from_dict(values), reason="refit", fresh=fresh)
         after = _assignments(cfg).reindex(before.index)
         assigned = before.notna() | after.notna()
         kept = (before == after)[assigned].mean()

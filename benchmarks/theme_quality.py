@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.config import Config, config_from_dict, load_config
-from pipeline.theme_jobs import evaluate_themes
+from pipeline.jobs.themes import evaluate_themes
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 

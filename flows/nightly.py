@@ -3,7 +3,7 @@
 Each step is one task around one library call. With a Dask scheduler address the heavy steps
 (enrich, embed, sentiment, theme assignment) compute their partitions on the cluster
 (`flows.scaleout`); otherwise everything runs in this process. The whole run holds the
-workspace's run lock and is recorded in the ``runs`` table (`pipeline.runs.PipelineRun`); each
+workspace's run lock and is recorded in the ``runs`` table (`pipeline.jobs.runs.PipelineRun`); each
 step commits its own work, so a killed run is completed by the next one. At the end the run
 summary is made once and serves both the reports (theme report, CX report, follow-up CSV under
 ``reports.out_dir``) and the Prefect artifacts (markdown, and a table of the improvement list).
@@ -23,12 +23,20 @@ from prefect.settings import PREFECT_API_URL
 from prefect.types.entrypoint import EntrypointType
 
 from flows.scaleout import DaskMapper
-from pipeline import analytics_jobs, jobs, report_jobs, summary, theme_jobs
-from pipeline import sources as sources_module
+from pipeline.analytics import summary
 from pipeline.config import Config, load_config
 from pipeline.errors import SourceUnavailableError, WarehouseLockedError
-from pipeline.parallel import IN_PROCESS, Mapper
-from pipeline.runs import PipelineRun
+from pipeline.jobs import analytics as analytics_jobs
+from pipeline.jobs import embed as embed_jobs
+from pipeline.jobs import enrich as enrich_jobs
+from pipeline.jobs import ingest as ingest_jobs
+from pipeline.jobs import reports as report_jobs
+from pipeline.jobs import sentiment as sentiment_jobs
+from pipeline.jobs import sources as source_jobs
+from pipeline.jobs import status as status_jobs
+from pipeline.jobs import themes as theme_jobs
+from pipeline.jobs.parallel import IN_PROCESS, Mapper
+from pipeline.jobs.runs import PipelineRun
 from pipeline.schemas import SOURCES
 
 
@@ -61,7 +69,7 @@ def load_settings(config_path: str | None) -> Config:
     retry_condition_fn=_retry_on_io,
 )
 def find_inputs(cfg: Config, source: str, override: list[str] | None) -> list[Path]:
-    return sources_module.source_inputs(cfg, source, override)
+    return source_jobs.source_inputs(cfg, source, override)
 
 
 @task(
@@ -71,7 +79,7 @@ def find_inputs(cfg: Config, source: str, override: list[str] | None) -> list[Pa
     retry_condition_fn=_retry_on_io,
 )
 def ingest_source(cfg: Config, source: str, paths: list[Path]) -> dict[str, Any]:
-    report = jobs.ingest_files(paths, source=source, cfg=cfg).as_dict()
+    report = ingest_jobs.ingest_files(paths, source=source, cfg=cfg).as_dict()
     get_run_logger().info(
         "%s: %d files, %d accepted, %d rejected, %d duplicates",
         source,
@@ -85,22 +93,22 @@ def ingest_source(cfg: Config, source: str, paths: list[Path]) -> dict[str, Any]
 
 @_io_task
 def enrich(cfg: Config, mapper: Mapper) -> dict[str, Any]:
-    return jobs.enrich_pending(cfg, mapper=mapper).as_dict()
+    return enrich_jobs.enrich_pending(cfg, mapper=mapper).as_dict()
 
 
 @_io_task
 def embed(cfg: Config, mapper: Mapper) -> dict[str, Any]:
-    return jobs.embed_pending(cfg, mapper=mapper).as_dict()
+    return embed_jobs.embed_pending(cfg, mapper=mapper).as_dict()
 
 
 @_io_task
 def adapt_sentiment(cfg: Config) -> dict[str, Any] | None:
-    return jobs.ensure_weak_sentiment(cfg)
+    return sentiment_jobs.ensure_weak_sentiment(cfg)
 
 
 @_io_task
 def score_sentiment(cfg: Config, mapper: Mapper) -> dict[str, Any]:
-    return jobs.score_sentiment(cfg, mapper=mapper).as_dict()
+    return sentiment_jobs.score_sentiment(cfg, mapper=mapper).as_dict()
 
 
 @_io_task
@@ -144,7 +152,7 @@ def publish_artifacts(run_summary: summary.RunSummary) -> dict[str, Any]:
 
 @task(cache_policy=NO_CACHE)
 def summarise(cfg: Config) -> dict[str, Any]:
-    return jobs.warehouse_status(cfg)
+    return status_jobs.warehouse_status(cfg)
 
 
 @flow(name="verbatim-nightly")

@@ -1,9 +1,9 @@
 """Scale-out: the heavy steps' partitions as Prefect tasks on a Dask cluster (prefect-dask).
 
-`DaskMapper` is the `pipeline.parallel.Mapper` the nightly flow hands to the heavy steps when a
-Dask scheduler address is configured: each partition runs as a `compute_partition` task through
-`DaskTaskRunner` on the cluster's workers, and the results come back in order to the flow's
-process, which alone reads and writes the warehouse.
+`DaskMapper` is the `pipeline.jobs.parallel.Mapper` the nightly flow hands to the heavy steps
+when a Dask scheduler address is configured: each partition runs as a `compute_partition` task
+through `DaskTaskRunner` on the cluster's workers, and the results come back in order to the
+flow's process, which alone reads and writes the warehouse.
 """
 
 from __future__ import annotations

@@ -28,6 +28,8 @@ from pipeline.errors import ConfigError
 DEFAULT_CONFIG_NAME = "verbatim.toml"
 ScoreType = Literal["nps", "csat", "ces", "none"]
 Language = Literal["da", "nb", "sv", "en"]
+#: The language detectors of `pipeline.text.language.DETECTORS`.
+LanguageDetector = Literal["hybrid", "langid", "lingua"]
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
@@ -181,23 +183,22 @@ _SEGMENT_DEFAULTS = ("source", "team", "department", "product", "channel", "coun
                      "store", "lang")  # fmt: skip
 
 
+class ModelsConfig(_Frozen):
+    """Where the workspace's fitted models live (``[models]``)."""
+
+    dir: Path = Field(
+        default=Path("models"),
+        description="The workspace's model store: fitted themes and sentiment heads, versioned.",
+    )
+
+
 class MetricsConfig(_Frozen):
     """Score metrics."""
 
     confidence: float = Field(default=0.95, gt=0.5, lt=1.0)
     min_n: int = Field(default=30, ge=1, description="Segments with fewer answers are flagged.")
     segments: list[str] = Field(
-        default_factory=lambda: [
-            "source",
-            "team",
-            "department",
-            "product",
-            "channel",
-            "country",
-            "region",
-            "store",
-            "lang",
-        ],
+        default_factory=lambda: list(_SEGMENT_DEFAULTS),
         description="Columns NPS, CSAT and CES are broken down by (absent ones are skipped).",
     )
     periods: list[Literal["all", "week", "month"]] = Field(
@@ -218,7 +219,9 @@ class RedactConfig(_Frozen):
 class EnrichConfig(_Frozen):
     """Language, cleaning and opinion units."""
 
-    language_detector: str = Field(default="hybrid", description="lingua, langid or hybrid.")
+    language_detector: LanguageDetector = Field(
+        default="hybrid", description="lingua, langid or hybrid."
+    )
     languages: list[Language] = Field(
         default_factory=lambda: list(get_args(Language)),
         min_length=1,
@@ -237,15 +240,6 @@ class EnrichConfig(_Frozen):
         default_factory=list,
         description="Hashtags removed from social posts (e.g. the brand's own: nordlys).",
     )
-
-    @field_validator("language_detector")
-    @classmethod
-    def _known_detector(cls, value: str) -> str:
-        from pipeline.text.language import DETECTORS
-
-        if value not in DETECTORS:
-            raise ValueError(f"'{value}' is not one of {', '.join(sorted(DETECTORS))}")
-        return value
 
 
 class EmbedConfig(_Frozen):
@@ -406,7 +400,7 @@ class DriversConfig(_Frozen):
 
 
 class TrendsConfig(_Frozen):
-    """Weekly theme trends and alerts (``[trends]``); see pipeline/trends.py for the test."""
+    """Weekly theme trends and alerts (``[trends]``); the test: pipeline/analytics/trends.py."""
 
     recent_weeks: int = Field(default=2, ge=1, le=12, description="Weeks tested as recent.")
     baseline_weeks: int = Field(default=12, ge=2, le=104, description="Weeks before them.")
@@ -537,6 +531,7 @@ class Config(_Frozen):
     """The complete Verbatim configuration."""
 
     warehouse: WarehouseConfig = WarehouseConfig()
+    models: ModelsConfig = ModelsConfig()
     ingest: IngestConfig = IngestConfig()
     redact: RedactConfig = RedactConfig()
     enrich: EnrichConfig = EnrichConfig()

@@ -5,9 +5,12 @@ Column names are defined here once; other modules refer to them through these co
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -354,7 +357,8 @@ NPS_BY_SEGMENT = Table(
         "computed_at": "TIMESTAMPTZ NOT NULL",
     },
     "NPS, CSAT and CES per period (all | week | month, period_start in the configured "
-    "timezone) and segment value, with n and the 95% margin; flagged when n is under "
+    "timezone) and segment value, with n and the margin at metrics.confidence (95% by "
+    "default); flagged when n is under "
     "metrics.min_n (then never ranked); rank orders a segment's values, best first.",
     ("computed_at",),
 )
@@ -547,30 +551,12 @@ PIPELINE_STATE = Table(
 TABLES: Final = {
     table.name: table
     for table in (
-        RECORDS,
-        REJECTS,
-        BATCHES,
-        CHAT_MESSAGES,
-        MENTIONS,
-        RAW_RECORDS,
-        ENRICHED_RECORDS,
-        OPINION_UNITS,
-        EMBEDDINGS,
-        UNIT_SENTIMENT,
-        RECORD_SENTIMENT,
-        THEMES,
-        UNIT_THEMES,
-        RECORD_THEMES,
-        THEME_LINEAGE,
-        NPS_BY_SEGMENT,
-        DRIVERS,
-        THEME_TRENDS,
-        ALERTS,
-        FOLLOWUPS,
-        RUNS,
-        PIPELINE_STATE,
+        RECORDS, REJECTS, BATCHES, CHAT_MESSAGES, MENTIONS, RAW_RECORDS, ENRICHED_RECORDS,
+        OPINION_UNITS, EMBEDDINGS, UNIT_SENTIMENT, RECORD_SENTIMENT, THEMES, UNIT_THEMES,
+        RECORD_THEMES, THEME_LINEAGE, NPS_BY_SEGMENT, DRIVERS, THEME_TRENDS, ALERTS, FOLLOWUPS,
+        RUNS, PIPELINE_STATE,
     )
-}
+}  # fmt: skip
 #: Tables the analytics stage rebuilds on every run (`followups` keeps its decisions).
 ANALYTICS_TABLES: Final = (NPS_BY_SEGMENT.name, DRIVERS.name, THEME_TRENDS.name, ALERTS.name)
 #: Tables keyed by record_id that are written together with `records`.
@@ -607,3 +593,26 @@ rejects_contract = pa.DataFrameSchema(
     },
     strict=False,
 )
+
+
+# --- strict JSON values of table cells -----------------------------------------------
+
+
+def plain_value(value: Any) -> Any:
+    """``value`` as plain JSON-able Python, containers converted all the way down.
+
+    numpy scalars become Python numbers, arrays, Series, Index, lists and tuples become lists,
+    dicts get string keys, timestamps ISO 8601 text; NaN, infinities, NA and NaT become None
+    (strict JSON has no value for them).
+    """
+    if isinstance(value, dict):
+        return {str(key): plain_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | np.ndarray | pd.Series | pd.Index):
+        return [plain_value(item) for item in value]
+    if value is None or value is pd.NA or value is pd.NaT:  # NaT is a datetime: check first
+        return None
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        value = value.item()
+    return None if isinstance(value, float) and not math.isfinite(value) else value

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from pipeline.config import Config, config_from_dict
-from pipeline.warehouse import Warehouse
+from pipeline.storage.warehouse import Warehouse
 
 WAREHOUSE = Path("data/warehouse.duckdb")
 
@@ -55,11 +55,23 @@ def read_table() -> Callable[[Config, str], pd.DataFrame]:
 
 
 @pytest.fixture(scope="session")
-def report_workspace(tmp_path_factory: pytest.TempPathFactory, _user_cache: Path) -> Config:
-    """An analysed demo workspace (tests.support.build_report_workspace), shared read-only."""
-    from tests.support import build_report_workspace
+def demo_workspace(tmp_path_factory: pytest.TempPathFactory, _user_cache: Path) -> Config:
+    """The small analysed demo workspace many tests share, built once per session; read-only.
 
-    root = tmp_path_factory.mktemp("report-workspace")
+    See `tests.support.build_demo_workspace`: the demo's three channels plus hostile comments,
+    through every stage up to analytics, with a ``verbatim.toml`` in its folder.
+    """
+    from tests.support import build_demo_workspace
+
+    root = tmp_path_factory.mktemp("demo-workspace")
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(root)
-        return build_report_workspace(root, _user_cache)
+        return build_demo_workspace(root, _user_cache)
+
+
+@pytest.fixture(scope="module")
+def demo_copy(demo_workspace: Config, tmp_path_factory: pytest.TempPathFactory) -> Config:
+    """A private copy of `demo_workspace` for a module whose tests write to it."""
+    from tests.support import copy_workspace
+
+    return copy_workspace(demo_workspace, tmp_path_factory.mktemp("demo-copy") / "workspace")

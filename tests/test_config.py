@@ -2,7 +2,14 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import Config, config_from_dict, load_config
+from pipeline.config import (
+    Config,
+    DriversConfig,
+    RunConfig,
+    ThemesConfig,
+    config_from_dict,
+    load_config,
+)
 from pipeline.errors import ConfigError
 
 
@@ -74,8 +81,8 @@ def test_init_writes_a_commented_starter_that_loads_with_every_line_uncommented(
     from typer.testing import CliRunner
 
     from pipeline.cli import app
+    from pipeline.cli.starter import uncommented
     from pipeline.config import Config, config_from_dict, load_config
-    from pipeline.starter import uncommented
 
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["init"])
@@ -91,3 +98,36 @@ def test_init_writes_a_commented_starter_that_loads_with_every_line_uncommented(
     again = CliRunner().invoke(app, ["init"])
     assert again.exit_code == 2 and "--force" in again.output
     assert CliRunner().invoke(app, ["init", "--force"]).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("values", "themes", "drivers"),
+    [
+        ({}, 0, 0),
+        ({"run": {"seed": 7}}, 7, 7),
+        ({"run": {"seed": 7}, "themes": {"seed": 3}}, 3, 7),
+        ({"run": {"seed": 7}, "drivers": {"seed": 4, "resamples": 10}}, 7, 4),
+        ({"themes": {"neighbors": 5}}, 0, 0),
+    ],
+)
+def test_run_seed_is_every_stochastic_steps_seed_unless_a_section_sets_its_own(
+    values: dict, themes: int, drivers: int
+) -> None:
+    cfg = config_from_dict(values)
+    assert (cfg.themes.seed, cfg.drivers.seed) == (themes, drivers)
+
+
+def test_sections_given_as_objects_take_the_run_seed_too() -> None:
+    cfg = Config(run=RunConfig(seed=5), themes=ThemesConfig(neighbors=7), drivers=DriversConfig())
+    assert (cfg.themes.seed, cfg.themes.neighbors, cfg.drivers.seed) == (5, 7, 5)
+    kept = Config(run=RunConfig(seed=5), themes=ThemesConfig(seed=2))
+    assert kept.themes.seed == 2
+    # the resolved configuration saved with a model reloads to the same seeds
+    assert Config.model_validate(cfg.model_dump()).themes.seed == 5
+
+
+def test_a_negative_seed_is_refused() -> None:
+    from pipeline.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"run\.seed"):
+        config_from_dict({"run": {"seed": -1}})

@@ -2,5 +2,5 @@
 
 `data` holds what they show, `figures` builds the Plotly charts, `render` writes the
 self-contained HTML with Jinja2. Reading the warehouse and writing the files is
-`pipeline.report_jobs`.
+`pipeline.jobs.reports`.
 """

@@ -1,9 +1,9 @@
 """What the reports show, read from the warehouse's analytics tables (redacted text only).
 
-`ReportData` is plain frames and values; `pipeline.report_jobs` reads it from the warehouse and
+`ReportData` is plain frames and values; `pipeline.jobs.reports` reads it from the warehouse and
 the renderers (`pipeline.reports.render`) turn it into HTML. The headline and the improvement
-list come from the run summary (`pipeline.summary.RunSummary`), the same object the Prefect
-artifacts are written from, so the report and the artifacts never disagree.
+list come from the run summary (`pipeline.analytics.summary.RunSummary`), the same object the
+Prefect artifacts are written from, so the report and the artifacts never disagree.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline.summary import Estimate, RunSummary
+from pipeline.analytics.summary import Estimate, RunSummary
 
 #: Segments shown in the heatmap, when the drivers table has them.
 HEATMAP_SEGMENTS = ("team", "product")

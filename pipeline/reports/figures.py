@@ -22,8 +22,8 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from pipeline.jsonvalues import plain_value
 from pipeline.reports.data import HEATMAP_SEGMENTS, ReportData
+from pipeline.schemas import plain_value
 
 #: Width of every figure in CSS pixels: fits an A4 page printed in portrait.
 WIDTH: Final = 700

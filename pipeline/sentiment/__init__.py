@@ -15,7 +15,7 @@ Models, chosen by ``sentiment.model``:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Final
+from typing import Any, Final, Protocol
 
 import numpy as np
 import pandas as pd
@@ -33,7 +33,6 @@ from pipeline.sentiment.models import (
     train_head,
 )
 from pipeline.sentiment.seed import seed_examples, seed_fingerprint
-from pipeline.store import ModelStore
 
 __all__ = [
     "LABELS",
@@ -62,6 +61,51 @@ SEED_HEAD_REVISION: Final = 2
 BASE_SEED: Final = 0
 
 EmbedFunction = Callable[[Sequence[str]], np.ndarray]
+
+
+class StoredHead(Protocol):
+    """A stored model version as a `ModelStore` returns it."""
+
+    @property
+    def version(self) -> str:
+        """The version's name."""
+        ...
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """Facts saved with the model."""
+        ...
+
+    @property
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Its named arrays."""
+        ...
+
+
+class ModelStore(Protocol):
+    """Where heads are kept: the per-user store (seed heads) and the workspace's ``models/``.
+
+    `pipeline.storage.models.ModelStore` is the one the jobs hand in.
+    """
+
+    def save(
+        self,
+        kind: str,
+        arrays: dict[str, np.ndarray],
+        manifest: dict[str, Any],
+        *,
+        version: str | None = None,
+    ) -> StoredHead:
+        """Write a new version of ``kind``."""
+        ...
+
+    def load(self, kind: str, version: str | None = None) -> StoredHead | None:
+        """A version of ``kind`` (the latest by default), or None."""
+        ...
+
+    def has(self, kind: str, version: str) -> bool:
+        """Whether ``version`` of ``kind`` is stored."""
+        ...
 
 
 class NoWeakModelError(VerbatimError):

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.config import Config
 from pipeline.demo import generate_demo, write_demo
-from pipeline.jobs import warehouse_tables
-from pipeline.reproducibility import table_differences
+from pipeline.jobs.status import warehouse_tables
+from pipeline.storage.compare import table_differences
 
 pytestmark = [pytest.mark.slow, pytest.mark.flows]
 
@@ -56,7 +57,10 @@ def test_the_flow_on_dask_gives_the_in_process_results(
     assert local["themes"]["themes"] == remote["themes"]["themes"] > 0
     # every table the same, to the last bit of every float (the runs table aside: the Dask run
     # records its scheduler address)
-    mine, theirs = (warehouse_tables(root / "data" / "warehouse.duckdb") for root in (here, there))
+    mine, theirs = (
+        warehouse_tables(Config(), path=root / "data" / "warehouse.duckdb")
+        for root in (here, there)
+    )
     for name in ("enriched_records", "embeddings", "unit_sentiment", "unit_themes", "drivers"):
         assert len(mine[name]) > 0, name
     del mine["runs"], theirs["runs"]

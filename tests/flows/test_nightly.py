@@ -86,7 +86,7 @@ def test_nightly_ingests_configured_sources_once(harness, tmp_path, monkeypatch)
     assert first["analytics"]["skipped"] is None
 
     from pipeline.config import load_config
-    from pipeline.runs import recent_runs
+    from pipeline.jobs.runs import recent_runs
 
     runs = recent_runs(load_config())
     assert [run["run_id"] for run in runs] == [second["run_id"], first["run_id"]]

@@ -19,9 +19,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipeline.config import Config
 from pipeline.demo import generate_demo, write_demo
-from pipeline.jobs import warehouse_tables
-from pipeline.reproducibility import table_differences
+from pipeline.jobs.status import warehouse_tables
+from pipeline.storage.compare import table_differences
 
 pytestmark = [pytest.mark.slow, pytest.mark.flows]
 
@@ -146,7 +147,10 @@ def test_runs_killed_at_several_stages_complete_on_the_next_run(
     assert counts == expected
     # not only as many rows: the same data, themes and figures as the uninterrupted run (the
     # runs table aside, which tells the two histories apart)
-    tables = [warehouse_tables(root / "data" / "warehouse.duckdb") for root in (killed, reference)]
+    tables = [
+        warehouse_tables(Config(), path=root / "data" / "warehouse.duckdb")
+        for root in (killed, reference)
+    ]
     for both in tables:
         del both["runs"]
     assert [d.describe() for d in table_differences(*tables)] == []
@@ -159,7 +163,7 @@ def test_a_second_run_at_the_same_time_stops_with_a_clear_message(
     api_url: str, tmp_path: Path, _user_cache: Path
 ) -> None:
     from pipeline.config import load_config
-    from pipeline.runs import RunLock, lock_path
+    from pipeline.jobs.runs import RunLock, lock_path
 
     root = _workspace(tmp_path / "busy")
     env = _env(api_url, _user_cache)

@@ -1,0 +1,255 @@
+"""Detractor-driver summaries for CX teams: who to call back, about what, and who is at risk.
+
+Every NPS detractor (0-6) — and every CSAT answer at or under ``low_csat`` when
+``include_low_csat`` — becomes a follow-up: its score, its themes (most negative first), its
+key negative sentences (already redacted at ingest, and redacted again here), the owning team
+(the first of its themes that the ``owners`` mapping names, a child inheriting its parent's
+owner; else ``default_owner``) and an at-risk flag. When ``customer_id`` links channels, a
+customer is **at risk** when the detractor also had a negative chat within ``risk_window_days``
+days (before or after), or ``repeated_low_csat`` or more low CSAT answers in that window.
+
+**Quarantine**: a customer is queued for a call-back at most once per ``quarantine_days``
+days: a later follow-up of the same customer inside that window is kept but marked
+quarantined (with the record that was queued). Decisions already taken are never revisited;
+feedback without a customer id is always queued.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from pipeline.config import FollowupConfig
+from pipeline.text.redact import redact_text
+
+#: Columns of the `followups` table, in order.
+FOLLOWUP_COLUMNS: Final = (
+    "record_id", "customer_id", "source", "created_at", "score", "score_type", "reason",
+    "theme_ids", "themes", "sentences", "owner", "owner_theme_id", "at_risk", "risk_reasons",
+    "customer_records", "negative_chats", "low_csat_answers", "status", "quarantined_by",
+    "priority", "listed_at",
+)  # fmt: skip
+QUEUED: Final = "queued"
+QUARANTINED: Final = "quarantined"
+
+
+def _owner_lookup(themes: pd.DataFrame, owners: Mapping[str, str]) -> dict[int, str]:
+    """theme_id -> owner, from owners keyed by theme id, label or keyword; children inherit.
+
+    A theme's id or label decides first; otherwise the first key (in the configuration's
+    order) that is one of the theme's keywords, so ``faktura = "Billing"`` routes whatever
+    theme the word characterises, whatever id it gets at the next refit.
+    """
+    by_key = {str(key).strip().casefold(): team for key, team in owners.items()}
+    keywords = themes["keywords"] if "keywords" in themes else [None] * len(themes)
+    direct: dict[int, str] = {}
+    for theme_id, label, words in zip(themes["theme_id"], themes["label"], keywords, strict=True):
+        team = by_key.get(str(theme_id)) or by_key.get(str(label).strip().casefold())
+        if not team and words is not None and len(words):
+            theirs = {str(word).casefold() for word in words}
+            team = next((t for key, t in by_key.items() if key in theirs), None)
+        if team:
+            direct[int(theme_id)] = team
+    result = dict(direct)
+    for theme_id, parent_id in zip(themes["theme_id"], themes["parent_id"], strict=True):
+        if int(theme_id) not in result and pd.notna(parent_id) and int(parent_id) in direct:
+            result[int(theme_id)] = direct[int(parent_id)]
+    return result
+
+
+def followup_candidates(records: pd.DataFrame, rule: FollowupConfig) -> pd.DataFrame:
+    """The records to follow up, oldest first, with their ``reason``.
+
+    Args:
+        records: ``record_id``, ``created_at``, ``score_type``, ``score`` (and anything else).
+        rule: Whether low CSAT answers count, and what is low.
+
+    Returns:
+        NPS detractors (reason "detractor") and, when ``rule.include_low_csat``, CSAT answers
+        at or under ``rule.low_csat`` ("low_csat").
+    """
+    is_detractor = (records["score_type"] == "nps") & (records["score"] <= 6)
+    is_low_csat = (
+        rule.include_low_csat
+        & (records["score_type"] == "csat")
+        & (records["score"] <= rule.low_csat)
+    )
+    chosen = records[is_detractor | is_low_csat]
+    return chosen.assign(
+        reason=np.where(is_detractor[chosen.index], "detractor", "low_csat")
+    ).sort_values(["created_at", "record_id"])
+
+
+def _customer_context(candidates: pd.DataFrame, records: pd.DataFrame,
+                      rule: FollowupConfig) -> pd.DataFrame:  # fmt: skip
+    """Per candidate: the customer's records, negative chats and low CSATs in the window."""
+    linked = candidates[candidates["customer_id"].notna()][["record_id", "customer_id",
+                                                              "created_at"]]  # fmt: skip
+    others = records[records["customer_id"].notna()][
+        ["record_id", "customer_id", "created_at", "source", "score_type", "score",
+         "sentiment_label"]
+    ]  # fmt: skip
+    pairs = linked.merge(others, on="customer_id", suffixes=("", "_other"))
+    window = pd.Timedelta(days=rule.risk_window_days)
+    pairs = pairs[(pairs["created_at_other"] - pairs["created_at"]).abs() <= window]
+    pairs = pairs.assign(
+        negative_chat=(pairs["source"] == "chat")
+        & (pairs["sentiment_label"] == "negative")
+        & (pairs["record_id_other"] != pairs["record_id"]),
+        low_csat=(pairs["score_type"] == "csat") & (pairs["score"] <= rule.low_csat),
+    )
+    context = pairs.groupby("record_id").agg(
+        customer_records=("record_id_other", "nunique"),
+        negative_chats=("negative_chat", "sum"),
+        low_csat_answers=("low_csat", "sum"),
+    )
+    return context.reindex(candidates["record_id"]).fillna(0).astype("int64")
+
+
+def _risk(context: pd.DataFrame, rule: FollowupConfig, reason: np.ndarray) -> pd.Series:
+    reasons = []
+    for (negative, low), why in zip(
+        context[["negative_chats", "low_csat_answers"]].to_numpy(), reason, strict=True
+    ):
+        found = []
+        if negative > 0 and why == "detractor":
+            found.append("negative chat")
+        if low >= rule.repeated_low_csat:
+            found.append("repeated low CSAT")
+        reasons.append(found)
+    return pd.Series(reasons, index=context.index)
+
+
+def _quarantine(
+    candidates: pd.DataFrame, previous: pd.DataFrame, days: int
+) -> tuple[list[str], list[str | None]]:
+    """Status and quarantined_by for each candidate, oldest first, honouring past decisions."""
+    kept: dict[str, tuple[str, str | None]] = {
+        str(r): (str(s), None if pd.isna(b) else str(b))
+        for r, s, b in zip(
+            previous["record_id"], previous["status"], previous["quarantined_by"], strict=True
+        )
+    }
+    last_queued: dict[str, tuple[pd.Timestamp, str]] = {}
+    if not previous.empty:
+        queued = previous[previous["status"] == QUEUED].sort_values("created_at")
+        for customer, created, record_id in zip(
+            queued["customer_id"], queued["created_at"], queued["record_id"], strict=True
+        ):
+            if pd.notna(customer):
+                last_queued[customer] = (created, record_id)
+    window = pd.Timedelta(days=days)
+    status: list[str] = []
+    by: list[str | None] = []
+    for record_id, customer, created in zip(
+        candidates["record_id"], candidates["customer_id"], candidates["created_at"], strict=True
+    ):
+        if record_id in kept:
+            status.append(kept[record_id][0])
+            by.append(kept[record_id][1])
+            continue
+        if pd.isna(customer):
+            status.append(QUEUED)
+            by.append(None)
+            continue
+        last = last_queued.get(customer)
+        if last is not None and abs(created - last[0]) < window:
+            status.append(QUARANTINED)
+            by.append(last[1])
+            continue
+        last_queued[customer] = (created, record_id)
+        status.append(QUEUED)
+        by.append(None)
+    return status, by
+
+
+def build_followups(
+    records: pd.DataFrame,
+    mentions: pd.DataFrame,
+    units: pd.DataFrame,
+    themes: pd.DataFrame,
+    *,
+    rule: FollowupConfig,
+    previous: pd.DataFrame | None = None,
+    now: dt.datetime | None = None,
+) -> pd.DataFrame:
+    """The `followups` table: one row per detractor (and low CSAT answer).
+
+    Args:
+        records: Every record: ``record_id``, ``customer_id``, ``source``, ``created_at``,
+            ``score``, ``score_type``, ``sentiment_label`` (the record's sentiment).
+        mentions: Leaf themes per record: ``record_id``, ``theme_id``, ``sentiment``.
+        units: The opinion units of `followup_candidates`' records: ``record_id``,
+            ``position``, ``text``, ``label``, ``score`` (sentiment).
+        themes: The `themes` table (``theme_id``, ``label``, ``parent_id``, ``status``, and
+            ``keywords`` when owners are routed by keyword).
+        rule: Who gets a follow-up and how.
+        previous: The `followups` table as it was: its statuses and queue times are kept.
+        now: ``listed_at`` of new follow-ups (default: the current UTC time).
+
+    Returns:
+        `FOLLOWUP_COLUMNS`, ordered by ``priority``: queued before quarantined, then at risk
+        first, then lowest score, then oldest.
+    """
+    previous = previous if previous is not None else pd.DataFrame(columns=FOLLOWUP_COLUMNS)
+    candidates = followup_candidates(records, rule).reset_index(drop=True)
+    if candidates.empty:
+        return pd.DataFrame(columns=list(FOLLOWUP_COLUMNS))
+    labels = themes.set_index("theme_id")["label"]
+    owner_of = _owner_lookup(themes, rule.owners)
+    theirs = mentions[mentions["record_id"].isin(candidates["record_id"])].sort_values(
+        ["record_id", "sentiment", "theme_id"]
+    )
+    theme_ids = theirs.groupby("record_id")["theme_id"].agg(list)
+    ordered = candidates["record_id"].map(theme_ids)
+    ordered = ordered.apply(lambda ids: ids if isinstance(ids, list) else [])
+    owner_theme = ordered.apply(lambda ids: next((t for t in ids if t in owner_of), None))
+    negative = units[units["record_id"].isin(candidates["record_id"])].sort_values(
+        ["record_id", "score", "position"]
+    )
+    negative = negative[negative["label"] == "negative"]
+    sentences = negative.groupby("record_id")["text"].agg(
+        lambda texts: [redact_text(text) for text in texts.head(rule.sentences)]
+    )
+    context = _customer_context(candidates, records, rule)
+    reasons = _risk(context, rule, candidates["reason"].to_numpy())
+    status, by = _quarantine(candidates, previous, rule.quarantine_days)
+    listed_before = (
+        previous.set_index("record_id")["listed_at"] if not previous.empty else pd.Series()
+    )
+    stamp = pd.Timestamp(now or dt.datetime.now(dt.UTC))
+    table = candidates[
+        ["record_id", "customer_id", "source", "created_at", "score", "score_type", "reason"]
+    ].assign(
+        theme_ids=ordered.to_numpy(),
+        themes=ordered.apply(lambda ids: [str(labels.get(t, t)) for t in ids]).to_numpy(),
+        sentences=candidates["record_id"]
+        .map(sentences)
+        .apply(lambda s: s if isinstance(s, list) else []),
+        owner=owner_theme.map(
+            lambda t: owner_of.get(t, rule.default_owner) if t is not None else rule.default_owner
+        ),
+        owner_theme_id=owner_theme.astype("Int64"),
+        at_risk=reasons.map(bool).to_numpy(),
+        risk_reasons=reasons.to_numpy(),
+        customer_records=context["customer_records"].to_numpy(),
+        negative_chats=context["negative_chats"].to_numpy(),
+        low_csat_answers=context["low_csat_answers"].to_numpy(),
+        status=status,
+        quarantined_by=pd.Series(by, dtype="object"),
+        listed_at=candidates["record_id"].map(listed_before).fillna(stamp),
+    )
+    table = (
+        table.assign(_later=table["status"] == QUARANTINED)
+        .sort_values(
+            ["_later", "at_risk", "score", "created_at"], ascending=[True, False, True, True]
+        )
+        .drop(columns="_later")
+        .reset_index(drop=True)
+    )
+    table["priority"] = np.arange(1, len(table) + 1)
+    return table[list(FOLLOWUP_COLUMNS)]

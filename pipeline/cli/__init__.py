@@ -1,0 +1,70 @@
+"""The `verbatim` command: parses arguments, calls the jobs or a flow, prints with Rich.
+
+One Typer module per command group, joined here: `workspace` (ingest, enrich, redact, status,
+compare, export), `runs` (report, run, init, deploy, demo), `sentiment`, `analytics`, `themes`.
+
+Exit status: 0 success (a file with some bad rows is still a success: they are in `rejects`),
+2 a file or the configuration cannot be used (nothing was written), 75 the warehouse is busy.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Annotated
+
+import typer
+
+from pipeline import __version__
+from pipeline.cli.analytics import alerts, analyse, drivers, followups, scores
+from pipeline.cli.runs import demo, deploy, init, report, run
+from pipeline.cli.sentiment import eval_app, score, sentiment, train_app
+from pipeline.cli.support import out
+from pipeline.cli.themes import themes_app
+from pipeline.cli.workspace import compare, enrich, export, ingest, redact, status
+
+app = typer.Typer(
+    name="verbatim",
+    help="Mine open-text customer feedback and explain why customers are detractors or promoters.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"verbatim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log progress details to stderr.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Verbatim: self-hosted feedback analytics. Data never leaves this machine."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    if verbose:
+        for noisy in ("httpx", "httpcore", "prefect", "numba", "urllib3"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+# in the order `verbatim --help` lists them
+for command in (
+    ingest, enrich, redact, status, compare, export, report, run, init, deploy, demo,
+    sentiment, score, analyse, drivers, followups, alerts, scores,
+):  # fmt: skip
+    app.command()(command)
+app.add_typer(eval_app, name="eval")
+app.add_typer(themes_app, name="themes")
+app.add_typer(train_app, name="train")

@@ -1,0 +1,243 @@
+"""Analytics commands: `verbatim analyse`, `drivers`, `followups`, `alerts`, `scores`."""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from pipeline.cli.support import (
+    ConfigOption,
+    JsonOption,
+    cli_config,
+    err,
+    handled,
+    out,
+    print_json,
+)
+
+
+class Level(StrEnum):
+    """Theme level of the drivers list."""
+
+    theme = "theme"
+    parent = "parent"
+
+
+def _points(value: Any, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:+.{digits}f}"
+
+
+def _share(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{100 * value:.0f}%"
+
+
+def print_analytics_report(report: dict[str, Any]) -> None:
+    """One-paragraph summary of an analytics run."""
+    out.print(
+        f"Analysed {report['respondents']:,} NPS answers: {report['detractor_drivers']} "
+        f"detractor drivers, {report['strengths']} strengths, {report['active_alerts']} active "
+        f"alerts; {report['followups']:,} follow-ups ({report['at_risk']:,} at risk), "
+        f"{report['queued']:,} of them queued, the rest held back by the quarantine; "
+        f"in {report['seconds']:.1f} s.",
+        highlight=False,
+    )
+
+
+def analyse(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Recompute scores by segment, drivers, trends, alerts and follow-ups (the flow does this)."""
+    from pipeline.jobs.analytics import update_analytics
+
+    cfg = cli_config(config)
+    with handled(), err.status("Analysing…"):
+        report = update_analytics(cfg).as_dict()
+    if as_json:
+        print_json(report)
+    else:
+        print_analytics_report(report)
+
+
+def drivers(
+    segment: Annotated[
+        str, typer.Option("--segment", help="A segment in drivers.segments, e.g. team.")
+    ] = "all",
+    level: Annotated[Level, typer.Option("--level", help="Leaf themes or parents.")] = Level.theme,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Recompute the analytics first.")
+    ] = False,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The prioritised improvement list, then the strengths to protect."""
+    from pipeline.jobs.analytics import driver_rows, update_analytics
+
+    cfg = cli_config(config)
+    with handled():
+        if refresh:
+            with err.status("Analysing…"):
+                update_analytics(cfg)
+        rows = driver_rows(cfg, segment=segment, level=level.value)
+    if as_json:
+        print_json(rows)
+        return
+    for value in dict.fromkeys(row["segment_value"] for row in rows):
+        group = [row for row in rows if row["segment_value"] == value]
+        title = f"{segment} = {value}" if value else "all respondents"
+        _print_drivers(group, title, confidence=cfg.metrics.confidence)
+
+
+def _print_drivers(rows: list[dict[str, Any]], title: str, *, confidence: float) -> None:
+    first = rows[0]
+    if first["flagged"]:
+        out.print(
+            f"[bold]{title}[/]: {first['respondents']} answers — too few to rank (flagged).",
+            highlight=False,
+        )
+        return
+    impact = f"impact ({confidence * 100:.3g}% CI)"
+    fix = Table(
+        "rank", "id", "theme", "mentions", "detractors", impact, "adjusted", "trend",
+        title=f"Fix first — {title} ({first['respondents']:,} NPS answers)",
+    )  # fmt: skip
+    keep = Table("", "id", "theme", "mentions", "promoters", impact,
+                 title=f"Strengths to protect — {title}")  # fmt: skip
+    for row in rows:
+        interval = (
+            f"{_points(row['nps_impact'])} ({_points(row['ci_low'])} … {_points(row['ci_high'])})"
+        )
+        if row["rank"] is not None:
+            trend = row["trend"] + (f" ⚠ {row['alert']}" if row["alert"] else "")
+            fix.add_row(
+                str(row["rank"]), str(row["theme_id"]), row["label"], f"{row['mentions']:,}",
+                _share(row["detractor_share"]), interval, _points(row["adjusted_impact"]), trend,
+            )  # fmt: skip
+        elif row["strength_rank"] is not None:
+            keep.add_row(
+                str(row["strength_rank"]), str(row["theme_id"]), row["label"],
+                f"{row['mentions']:,}", _share(row["promoter_share"]), interval,
+            )  # fmt: skip
+    out.print(fix)
+    for row in [r for r in rows if r["rank"] is not None][:3]:
+        for quote in row["quotes"]:
+            out.print(f"  {row['rank']}. “{quote}”", highlight=False)
+    out.print(keep)
+    out.print(
+        "impact: NPS points the theme costs (-) or earns (+): NPS of everyone minus NPS of "
+        "those not mentioning it; adjusted: with co-occurring themes held fixed.",
+        style="dim",
+    )
+
+
+def followups(
+    out_file: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write them to a .csv or .parquet file.")
+    ] = None,
+    quarantined: Annotated[
+        bool, typer.Option("--quarantined", help="Include quarantined follow-ups.")
+    ] = False,
+    limit: Annotated[int, typer.Option(help="Rows printed (without --out).")] = 20,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Detractors to call back, by priority: themes, negative sentences, owner, at-risk."""
+    from pipeline.jobs.analytics import followup_rows
+
+    cfg = cli_config(config)
+    with handled():
+        rows = followup_rows(cfg, include_quarantined=quarantined, out=out_file)
+    if out_file is not None:
+        out.print(f"Wrote {len(rows):,} follow-ups to {out_file}", highlight=False)
+        return
+    if as_json:
+        print_json(rows.to_dict("records"))
+        return
+    table = Table("#", "customer", "score", "owner", "themes", "what went wrong", "risk",
+                  title=f"Follow-ups ({len(rows):,})")  # fmt: skip
+    for row in rows.head(limit).to_dict("records"):
+        table.add_row(
+            str(row["priority"]), str(row["customer_id"] or "-"),
+            f"{row['score']:g} {row['score_type']}", row["owner"], row["themes"],
+            row["sentences"], row["risk_reasons"] or "",
+        )  # fmt: skip
+    out.print(table)
+
+
+def alerts(
+    show_all: Annotated[bool, typer.Option("--all", help="Past alerts too.")] = False,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Themes emerging or spiking against their own baseline."""
+    from pipeline.jobs.analytics import alert_rows
+
+    cfg = cli_config(config)
+    with handled():
+        rows = alert_rows(cfg, active_only=not show_all)
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        out.print("No alerts.")
+        return
+    table = Table("id", "theme", "kind", "since", "last week", "recent", "ratio", "q")
+    for row in rows:
+        table.add_row(
+            str(row["theme_id"]), row["label"], row["kind"] + ("" if row["active"] else " (past)"),
+            str(row["since"])[:10], str(row["last_week"])[:10],
+            f"{row['recent_mentions']}/{row['recent_records']}", f"{row['ratio']:.1f}x",
+            f"{row['q_value']:.3g}",
+        )  # fmt: skip
+    out.print(table)
+
+
+class Metric(StrEnum):
+    """Score metrics."""
+
+    nps = "nps"
+    csat = "csat"
+    ces = "ces"
+
+
+class Period(StrEnum):
+    """Period kinds."""
+
+    all = "all"
+    week = "week"
+    month = "month"
+
+
+def scores(
+    metric: Annotated[Metric, typer.Option("--metric", help="nps, csat or ces.")] = Metric.nps,
+    segment: Annotated[str, typer.Option("--segment", help="e.g. team, product, lang.")] = "all",
+    period: Annotated[Period, typer.Option("--period", help="all, week or month.")] = Period.all,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """NPS, CSAT or CES per segment and period, with margins; small groups flagged, unranked."""
+    from pipeline.jobs.analytics import score_rows
+
+    cfg = cli_config(config)
+    with handled():
+        rows = score_rows(cfg, metric=metric.value, period=period.value, segment=segment)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("period", segment, "n", metric.value.upper(), "± margin", "rank",
+                  title=f"{metric.value.upper()} by {segment}")  # fmt: skip
+    for row in rows:
+        value = "-" if row["value"] is None else f"{row['value']:.1f}"
+        margin = "-" if row["margin"] is None else f"{row['margin']:.1f}"
+        table.add_row(
+            str(row["period_start"] or "all")[:10], row["segment_value"] or "everyone",
+            f"{row['n']:,}", value, margin,
+            "flagged: too few" if row["flagged"] else str(row["rank"] or ""),
+        )  # fmt: skip
+    out.print(table)

@@ -1,0 +1,162 @@
+"""Where a run's new feedback comes from: file patterns per channel, and SQL queries.
+
+A query (``[[sources.queries]]``) runs against its database through SQLAlchemy; its rows are
+written as a CSV snapshot, ``data/queries/<name>/<name>-<UTC time>.csv``, which is then ingested
+like any file of its channel: the same column mapping, rejects naming the snapshot's line and
+field, duplicates (rows fetched again) counted and not added. ``:since`` in a query is bound to
+the time the last ingested snapshot of that query was fetched, so a query can ask only for rows
+added since. A snapshot that was written but never ingested (a killed run) is replaced by the
+next fetch, which covers it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob
+import os
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Final
+
+import pandas as pd
+
+from pipeline.config import Config, QuerySource
+from pipeline.errors import SourceError, SourceUnavailableError
+from pipeline.schemas import BATCHES
+from pipeline.storage.warehouse import open_warehouse
+
+#: When a query has never been fetched, :since is this.
+EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_STAMP_FORMAT: Final = "%Y%m%dT%H%M%S%fZ"
+_VARIABLE = re.compile(r"\$\{(\w+)\}")
+
+
+def snapshot_folder(cfg: Config, name: str) -> Path:
+    """Folder of one query's snapshots (beside the warehouse)."""
+    return cfg.warehouse.path.parent / "queries" / name
+
+
+def _stamp_of(path: Path, name: str) -> dt.datetime | None:
+    stem = path.stem
+    if not stem.startswith(f"{name}-"):
+        return None
+    try:
+        return dt.datetime.strptime(stem[len(name) + 1 :], _STAMP_FORMAT).replace(tzinfo=dt.UTC)
+    except ValueError:
+        return None
+
+
+def last_fetch(cfg: Config, query: QuerySource) -> dt.datetime:
+    """When the newest ingested snapshot of ``query`` was fetched (`EPOCH` if none)."""
+    folder = snapshot_folder(cfg, query.name)
+    if not cfg.warehouse.path.exists():
+        return EPOCH
+    with open_warehouse(cfg, read_only=True) as warehouse:
+        if BATCHES.name not in warehouse.table_names():
+            return EPOCH
+        files = warehouse.records.batch_files(containing=f"{query.name}-")
+    stamps = [
+        stamp
+        for file in files
+        if Path(file).parent.name == folder.name
+        and (stamp := _stamp_of(Path(file), query.name)) is not None
+    ]
+    return max(stamps, default=EPOCH)
+
+
+def _url(query: QuerySource, index: int) -> str:
+    def variable(match: re.Match[str]) -> str:
+        value = os.environ.get(match.group(1))
+        if value is None:
+            raise SourceError(
+                f"sources.queries[{index}] ({query.name}): url needs the environment variable "
+                f"{match.group(1)}, which is not set"
+            )
+        return value
+
+    return _VARIABLE.sub(variable, query.url)
+
+
+def fetch_query(
+    cfg: Config, query: QuerySource, *, index: int = 0, now: dt.datetime | None = None
+) -> Path | None:
+    """Run one query and write its rows as a snapshot CSV; None when it returned no rows.
+
+    Raises:
+        SourceUnavailableError: The database cannot be reached (the flow retries this).
+        SourceError: The URL, the query or the driver is wrong.
+    """
+    import sqlalchemy
+    from sqlalchemy import exc
+
+    where = f"sources.queries[{index}] ({query.name})"
+    since = last_fetch(cfg, query)
+    started = now or dt.datetime.now(dt.UTC)
+    statement = sqlalchemy.text(query.query)
+    params = {"since": since} if ":since" in query.query else {}
+    try:
+        engine = sqlalchemy.create_engine(_url(query, index))
+    except (exc.ArgumentError, exc.NoSuchModuleError, ImportError) as e:
+        raise SourceError(f"{where}: url is not a usable SQLAlchemy URL ({e})") from e
+    try:
+        try:
+            connection = engine.connect()
+        except exc.SQLAlchemyError as e:
+            # cannot connect: down, unreachable, locked, wrong credentials; worth retrying
+            raise SourceUnavailableError(f"{where}: cannot read the database ({e})") from e
+        with connection:
+            rows = pd.read_sql_query(statement, connection, params=params)
+    except (exc.SQLAlchemyError, pd.errors.DatabaseError) as e:
+        raise SourceError(f"{where}: the query failed ({e})") from e
+    finally:
+        engine.dispose()
+    folder = snapshot_folder(cfg, query.name)
+    for stale in folder.glob(f"{query.name}-*.csv"):  # written, never ingested: covered now
+        stamp = _stamp_of(stale, query.name)
+        if stamp is not None and stamp > since:
+            stale.unlink()
+    if rows.empty:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{query.name}-{started.strftime(_STAMP_FORMAT)}.csv"
+    partial = target.with_suffix(".csv.partial")
+    rows.to_csv(partial, index=False)
+    partial.replace(target)
+    return target
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand directories (their visible files, sorted) and glob patterns to files.
+
+    Paths that match nothing are kept as given, so the reader reports them as not found.
+    """
+    expanded: list[Path] = []
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            expanded += sorted(
+                p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")
+            )
+        elif any(char in str(item) for char in "*?["):
+            expanded += sorted(Path(p) for p in glob.glob(str(item)) if Path(p).is_file())
+        else:
+            expanded.append(path)
+    return expanded
+
+
+def source_inputs(cfg: Config, source: str, override: Sequence[str] | None = None) -> list[Path]:
+    """A run's inputs for one channel: the given paths, or the configured patterns and queries.
+
+    Files come first (expanded patterns), then one fresh snapshot per query of that channel
+    that returned rows.
+    """
+    if override is not None:
+        return expand_paths(override)
+    paths = expand_paths(getattr(cfg.sources, source))
+    for index, query in enumerate(cfg.sources.queries):
+        if query.source == source:
+            snapshot = fetch_query(cfg, query, index=index)
+            if snapshot is not None:
+                paths.append(snapshot)
+    return paths

@@ -1,0 +1,501 @@
+"""Theme jobs: fit, assign, refit with stable ids, codeframe edits, evaluation.
+
+Like every module of :mod:`pipeline.jobs`, these join the pure theme stages to the warehouse and
+the model store, so ``verbatim themes …`` and the nightly flow do exactly the same thing.
+
+Order of writes in a (re)fit, so that a crash anywhere leaves something the next run finishes:
+the model is stored first (its manifest holds the final ids and the lineage), then the `themes`
+and `theme_lineage` rows (one transaction), then units are assigned chunk by chunk (each chunk
+one transaction). A run that finds a stored model whose themes were never written writes them;
+units not yet assigned by the current model are simply pending.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from pipeline.config import Config
+from pipeline.errors import NotEnoughDataError, VerbatimError
+from pipeline.jobs.embed import Embedding
+from pipeline.jobs.parallel import IN_PROCESS, Mapper, split_frame
+from pipeline.schemas import MODEL_VERSION, RECORD_ID, THEME_ID, UNIT_ID
+from pipeline.storage.models import ModelStore
+from pipeline.storage.warehouse import Warehouse, jsonable_row, open_warehouse
+from pipeline.themes.codeframe import Codeframe, load_codeframe, save_codeframe, unknown_ids
+from pipeline.themes.model import SeedTheme, ThemeModel
+from pipeline.themes.rows import lineage_rows, theme_rows
+
+logger = logging.getLogger(__name__)
+
+#: Model store kind of theme models.
+THEME_KIND: Final = "themes"
+_LIBRARIES: Final = (
+    "bertopic",
+    "umap-learn",
+    "hdbscan",
+    "scikit-learn",
+    "numpy",
+    "sentence-transformers",
+    "torch",
+)
+
+
+class ThemeError(VerbatimError):
+    """A theme command cannot do what was asked (unknown id, no model yet)."""
+
+
+@dataclass
+class ThemesReport:
+    """What one theme run did."""
+
+    model_version: str = ""
+    skipped: str = ""
+    fitted: bool = False
+    reason: str = ""
+    units: int = 0
+    assigned: int = 0
+    unassigned: int = 0
+    embedded: int = 0
+    reused_embeddings: int = 0
+    unassigned_share: float = 0.0
+    themes: int = 0
+    lineage: dict[str, int] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The `--json` shape."""
+        return asdict(self)
+
+
+# --- the model -----------------------------------------------------------------------------
+
+
+def _store(cfg: Config) -> ModelStore:
+    return ModelStore(cfg.models.dir)
+
+
+def load_theme_model(cfg: Config) -> tuple[ThemeModel, str] | None:
+    """The latest stored theme model and its version, or None before the first fit."""
+    stored = _store(cfg).load(THEME_KIND)
+    if stored is None:
+        return None
+    return ThemeModel.from_arrays(stored.arrays, stored.manifest, cfg.themes), stored.version
+
+
+def _codeframe(cfg: Config) -> Codeframe:
+    return load_codeframe(cfg.themes.codeframe)
+
+
+def _library_versions() -> dict[str, str]:
+    versions = {}
+    for name in _LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def _previous_labels(warehouse: Warehouse, unit_ids: Sequence[str]) -> np.ndarray:
+    """Each unit's model theme id as assigned now (-1 for none)."""
+    before = warehouse.themes.theme_assignments()
+    labels = pd.Series(-1, index=pd.Index(list(unit_ids), name=UNIT_ID), dtype="int64")
+    if before.empty:
+        return labels.to_numpy()
+    known = before.set_index(UNIT_ID)["model_theme_id"].astype("int64")
+    known = known[known.index.isin(labels.index)]
+    labels.loc[known.index] = known.to_numpy()
+    return labels.to_numpy()
+
+
+def fit_themes(
+    cfg: Config,
+    *,
+    reason: str = "first fit",
+    fresh: bool = False,
+    on_progress: Callable[[int], None] | None = None,
+) -> ThemesReport:
+    """Fit a theme model on every unit, align it with the previous one, assign all units.
+
+    Args:
+        cfg: Configuration.
+        reason: Why (recorded in the manifest): first fit, refit by hand, unassigned share.
+        fresh: Cluster from scratch; old themes only lend ids and names to matching new ones
+            (default: start from the themes in use and add themes for new content).
+        on_progress: Called with units assigned after each chunk.
+
+    Returns:
+        The report, with the new model version and lineage counts.
+
+    Raises:
+        NotEnoughDataError: Too few units with content to fit.
+    """
+    embedding = Embedding(cfg)
+    report = ThemesReport(fitted=True, reason=reason)
+    started = time.perf_counter()
+    with open_warehouse(cfg) as warehouse:
+        units = warehouse.themes.theme_fit_units()
+        texts = units["text"].tolist()
+        vectors = embedding.cached(warehouse, texts, report)
+        codeframe = _codeframe(cfg)
+        seeds = [
+            SeedTheme(seed.name, seed.phrases, embedding.encode(list(seed.phrases)))
+            for seed in codeframe.seeds
+        ]
+        previous = load_theme_model(cfg)
+        previous_model = previous[0] if previous else None
+        known = [t.theme_id for t in previous_model.themes_] if previous_model else []
+        model = ThemeModel(cfg.themes, seeds=seeds, encode=embedding.encode).fit(
+            texts,
+            vectors,
+            units["lang"].tolist(),
+            previous=previous_model,
+            previous_labels=_previous_labels(warehouse, units[UNIT_ID].tolist()),
+            next_id=max([warehouse.themes.max_theme_id(), *known]) + 1,
+            fresh=fresh,
+        )
+        arrays, manifest = model.to_arrays()
+        fingerprint = hashlib.sha256("\n".join(sorted(units[UNIT_ID])).encode()).hexdigest()[:16]
+        manifest |= {
+            "reason": reason,
+            "fresh": fresh,
+            "embedder": embedding.embedder_id,
+            "data": {"units": len(units), "fingerprint": fingerprint},
+            "libraries": _library_versions(),
+            "fit_seconds": round(time.perf_counter() - started, 1),
+            "random_seed": cfg.themes.seed,
+            "verbatim_config": cfg.model_dump(mode="json"),
+        }
+        stored = _store(cfg).save(THEME_KIND, arrays, manifest)
+        report.model_version = stored.version
+        report.metrics = dict(model.metrics_)
+        for event in model.lineage_:
+            report.lineage[event.event] = report.lineage.get(event.event, 0) + 1
+        _write_model_themes(warehouse, model, stored.version, stored.manifest, codeframe)
+        _assign_pending(
+            warehouse,
+            model,
+            stored.version,
+            embedding=embedding,
+            codeframe=codeframe,
+            report=report,
+            on_progress=on_progress,
+        )
+    return report
+
+
+def _write_model_themes(
+    warehouse: Warehouse,
+    model: ThemeModel,
+    version: str,
+    manifest: dict[str, Any],
+    codeframe: Codeframe,
+) -> None:
+    from pipeline.themes.align import LineageEvent
+
+    now = dt.datetime.now(dt.UTC)
+    previous = warehouse.read_table("themes")
+    rows = theme_rows(model.themes_, version, previous, codeframe, now=now)
+    events = [LineageEvent(**event) for event in manifest.get("lineage", [])]
+    warehouse.themes.write_themes(rows, lineage_rows(events, version, now=now))
+
+
+def assign_partition(
+    model: ThemeModel, part: tuple[list[str], np.ndarray, list[str]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Theme ids and similarities of one partition's units (texts, embeddings, languages)."""
+    texts, vectors, langs = part
+    return model.assign(texts, vectors, langs)
+
+
+def _assign_pending(
+    warehouse: Warehouse,
+    model: ThemeModel,
+    version: str,
+    *,
+    embedding: Embedding,
+    codeframe: Codeframe,
+    report: ThemesReport,
+    on_progress: Callable[[int], None] | None,
+    mapper: Mapper = IN_PROCESS,
+) -> None:
+    from pipeline.themes.codeframe import resolve_theme_ids
+
+    chunk = model.cfg.chunk_units
+    while True:
+        units = warehouse.themes.pending_theme_units(version, chunk)
+        if units.empty:
+            break
+        texts = units["text"].tolist()
+        vectors = embedding.cached(warehouse, texts, report)
+        parts = split_frame(units.reset_index(drop=True), mapper.partitions)
+        assigned = mapper(
+            functools.partial(assign_partition, model),
+            [(part["text"].tolist(), vectors[part.index.to_numpy()], part["lang"].tolist())
+             for part in parts],
+        )  # fmt: skip
+        ids = np.concatenate([part_ids for part_ids, _ in assigned])
+        similarity = np.concatenate([part_sims for _, part_sims in assigned])
+        has_theme = ids >= 0
+        content = similarity > 0
+        resolved = resolve_theme_ids(ids, codeframe)
+        unit_themes = pd.DataFrame(
+            {
+                UNIT_ID: units[UNIT_ID].astype("str"),
+                RECORD_ID: units[RECORD_ID].astype("str"),
+                THEME_ID: pd.array(np.where(has_theme, resolved, 0), dtype="Int64"),
+                "model_theme_id": pd.array(np.where(has_theme, ids, 0), dtype="Int64"),
+                "similarity": similarity.astype(float),
+                "has_content": content,
+                MODEL_VERSION: version,
+                "assigned_at": dt.datetime.now(dt.UTC),
+            }
+        )
+        unit_themes.loc[~has_theme, [THEME_ID, "model_theme_id"]] = pd.NA
+        warehouse.themes.write_unit_themes(unit_themes)
+        report.units += len(units)
+        report.assigned += int(has_theme.sum())
+        report.unassigned += int((~has_theme & content).sum())
+        if on_progress is not None:
+            on_progress(len(units))
+    report.unassigned_share, _ = warehouse.themes.unassigned_share(version)
+    report.themes = len(model.leaves)
+
+
+def update_themes(
+    cfg: Config,
+    *,
+    refit: bool = False,
+    on_progress: Callable[[int], None] | None = None,
+    mapper: Mapper = IN_PROCESS,
+) -> ThemesReport:
+    """The nightly theme step: assign new units, fitting or refitting when needed.
+
+    A model is fitted when there is none; refitted when asked, or when more than
+    ``themes.refit_unassigned_share`` of the units with content found no theme.
+
+    Returns:
+        The report of the assignment (and of the refit, when one ran).
+
+    Returns ``skipped`` (and does nothing) when there is no model yet and too few units to
+    fit one: themes start once enough feedback has arrived.
+
+    Raises:
+        NotEnoughDataError: A refit was asked for and there are too few units.
+    """
+    loaded = load_theme_model(cfg)
+    if loaded is None or refit:
+        reason = "refit requested" if loaded is not None else "first fit"
+        try:
+            return fit_themes(cfg, reason=reason, on_progress=on_progress)
+        except NotEnoughDataError as e:
+            if loaded is not None:
+                raise
+            return ThemesReport(skipped=str(e))
+    model, version = loaded
+    embedding = Embedding(cfg)
+    report = ThemesReport(model_version=version)
+    codeframe = _codeframe(cfg)
+    with open_warehouse(cfg) as warehouse:
+        if not warehouse.themes.has_theme_version(version):
+            stored = _store(cfg).load(THEME_KIND, version)
+            manifest = stored.manifest if stored else {}
+            _write_model_themes(warehouse, model, version, manifest, codeframe)
+        _assign_pending(
+            warehouse,
+            model,
+            version,
+            embedding=embedding,
+            codeframe=codeframe,
+            report=report,
+            on_progress=on_progress,
+            mapper=mapper,
+        )
+    threshold = cfg.themes.refit_unassigned_share
+    if report.unassigned_share > threshold:
+        logger.info(
+            "%.0f%% of units with content have no theme (threshold %.0f%%): refitting",
+            100 * report.unassigned_share,
+            100 * threshold,
+        )
+        return fit_themes(
+            cfg,
+            reason=f"unassigned share {report.unassigned_share:.2f} > {threshold:.2f}",
+            on_progress=on_progress,
+        )
+    return report
+
+
+# --- reading and editing ---------------------------------------------------------------------
+
+
+def list_themes(cfg: Config, *, include_retired: bool = False) -> list[dict[str, Any]]:
+    """The themes, parents first, largest first, as plain dicts.
+
+    Returns:
+        theme_id, label, parent_id, is_parent, size, status, keywords, model_version per theme.
+    """
+    with open_warehouse(cfg, read_only=True) as warehouse:
+        themes = warehouse.read_table("themes")
+    if not include_retired:
+        themes = themes[themes["status"] != "retired"]
+    themes = themes.sort_values(["is_parent", "size"], ascending=[False, False])
+    columns = [THEME_ID, "label", "parent_id", "is_parent", "size", "status", "keywords"]
+    return [jsonable_row(row) for row in themes[[*columns, MODEL_VERSION]].to_dict("records")]
+
+
+def show_theme(cfg: Config, theme_id: int) -> dict[str, Any]:
+    """One theme: its row, children (not retired), lineage, and the records that carry it.
+
+    A parent's records are those carrying any of its children.
+
+    Raises:
+        ThemeError: When no theme has this id.
+    """
+    with open_warehouse(cfg, read_only=True) as warehouse:
+        themes = warehouse.read_table("themes")
+        row = themes[themes[THEME_ID] == theme_id]
+        if row.empty:
+            raise ThemeError(f"no theme {theme_id}; `verbatim themes list` shows the ids")
+        lineage = warehouse.themes.lineage_of(theme_id)
+        children = themes[(themes["parent_id"] == theme_id) & (themes["status"] != "retired")]
+        members = [theme_id, *children[THEME_ID].astype(int).tolist()]
+        records = warehouse.themes.records_with_any(members)
+    theme = jsonable_row(row.iloc[0].to_dict())
+    return {
+        **theme,
+        "records": records,
+        "children": [
+            {THEME_ID: int(c[THEME_ID]), "label": c["label"], "size": int(c["size"])}
+            for _, c in children.iterrows()
+        ],
+        "lineage": [jsonable_row(r) for r in lineage.to_dict("records")],
+    }
+
+
+def edit_codeframe(
+    cfg: Config, edit: Callable[[Codeframe], Codeframe], *, ids: Sequence[int]
+) -> Codeframe:
+    """Apply one edit to ``themes.yaml`` and to the warehouse at once.
+
+    Args:
+        cfg: Configuration (``themes.codeframe`` names the file).
+        edit: The change, e.g. ``lambda c: c.renamed(12, "Waiting time")``.
+        ids: Theme ids the edit refers to; each must exist.
+
+    Returns:
+        The saved codeframe.
+
+    Raises:
+        ThemeError: For an id that is not a theme.
+    """
+    with open_warehouse(cfg) as warehouse:
+        themes = warehouse.read_table("themes")
+        missing = unknown_ids(Codeframe(hide=frozenset(ids)), themes[THEME_ID].astype(int))
+        if missing:
+            raise ThemeError(
+                f"no theme {', '.join(map(str, missing))}; `verbatim themes list` shows the ids"
+            )
+        codeframe = edit(_codeframe(cfg))
+        save_codeframe(codeframe, cfg.themes.codeframe)
+        _apply_codeframe(warehouse, themes, codeframe)
+    return codeframe
+
+
+def apply_codeframe_file(cfg: Config) -> list[int]:
+    """Apply ``themes.yaml`` as it is now (after a person edited it by hand).
+
+    Returns:
+        Ids the codeframe names that are not themes (they are ignored).
+    """
+    codeframe = _codeframe(cfg)
+    with open_warehouse(cfg) as warehouse:
+        themes = warehouse.read_table("themes")
+        _apply_codeframe(warehouse, themes, codeframe)
+    return unknown_ids(codeframe, themes[THEME_ID].astype(int))
+
+
+def _apply_codeframe(warehouse: Warehouse, themes: pd.DataFrame, codeframe: Codeframe) -> None:
+    from pipeline.themes.codeframe import apply_codeframe
+
+    if themes.empty:
+        return
+    base = themes.assign(
+        label=themes["auto_label"],
+        label_source=themes["seed"].map(lambda s: "seed" if isinstance(s, str) and s else "auto"),
+        merged_into=pd.array([pd.NA] * len(themes), dtype="Int64"),
+        status=themes["status"].where(themes["status"] == "retired", "active"),
+    )
+    edited = apply_codeframe(base, codeframe)
+    warehouse.themes.write_themes(edited, pd.DataFrame())
+    ids = edited[THEME_ID].astype(int).tolist()
+    warehouse.themes.resolve_unit_themes({i: codeframe.resolve(i) for i in ids})
+
+
+# --- evaluation ------------------------------------------------------------------------------
+
+
+def evaluate_themes(
+    cfg: Config,
+    texts: Sequence[str],
+    gold: Sequence[str | frozenset[str]],
+    *,
+    source: str = "survey",
+) -> dict[str, Any]:
+    """Fit themes on labelled texts and measure them against the labels.
+
+    Each text is one unit (cleaned as enrichment cleans it, its language detected), so the
+    measures compare one theme per text with its gold label(s).
+
+    Args:
+        cfg: Configuration (``themes`` and ``embed`` settings are the ones measured).
+        texts: The texts.
+        gold: One label per text, or a set of labels (then purity accepts any of them).
+        source: Cleaning rules (social drops @mentions and links).
+
+    Returns:
+        nmi, ari, purity, n_themes, coverage, n, n_single, best_share (per label), the same
+        for parent themes under ``parents``, topic_diversity, npmi_coherence, min_theme_size,
+        embedder and seconds.
+    """
+    from pipeline.jobs.enrich import prepare_texts
+    from pipeline.themes.evaluate import theme_agreement
+
+    started = time.perf_counter()
+    cleaned, langs = prepare_texts(cfg, texts, source=source)
+    embedding = Embedding(cfg)
+    vectors = embedding.encode(cleaned)
+    embedded = time.perf_counter()
+    model = ThemeModel(cfg.themes, encode=embedding.encode).fit(cleaned, vectors, langs)
+    leaves = theme_agreement(model.labels_, gold, min_theme_size=model.min_size_)
+    parent_of = {t.theme_id: t.parent_id or t.theme_id for t in model.leaves}
+    parents = theme_agreement(
+        np.array([parent_of.get(int(t), t) for t in model.labels_]),
+        gold,
+        min_theme_size=model.min_size_,
+    )
+    return {
+        **leaves.as_dict(),
+        "parents": parents.as_dict(),
+        "topic_diversity": model.metrics_["topic_diversity"],
+        "npmi_coherence": model.metrics_["npmi_coherence"],
+        "min_theme_size": model.min_size_,
+        "themes": [
+            {THEME_ID: t.theme_id, "label": t.label, "size": t.size, "parent_id": t.parent_id}
+            for t in model.leaves
+        ],
+        "embedder": embedding.embedder_id,
+        "embed_seconds": round(embedded - started, 1),
+        "seconds": round(time.perf_counter() - started, 1),
+    }

@@ -1,0 +1,44 @@
+"""The run summary names its intervals at the configured confidence."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pipeline.analytics.summary import interval_label, summarise_tables, summary_markdown
+from pipeline.schemas import ALERTS, DRIVERS, FOLLOWUPS, NPS_BY_SEGMENT
+
+
+def _tables() -> dict[str, pd.DataFrame]:
+    scores = pd.DataFrame(
+        {
+            "metric": ["nps"], "period": ["all"], "period_start": [None], "segment": ["all"],
+            "segment_value": [""], "n": [400], "value": [12.5], "margin": [8.1],
+            "low": [4.4], "high": [20.6],
+        }
+    )  # fmt: skip
+    drivers = pd.DataFrame(
+        {
+            "theme_id": [3], "label": ["Waiting time"], "segment": ["all"], "level": ["theme"],
+            "rank": [1], "strength_rank": [None], "nps_impact": [-2.5], "ci_low": [-3.4],
+            "ci_high": [-1.6], "mentions": [80], "detractor_share": [0.3], "trend": ["rising"],
+            "quotes": [["Waited an hour"]],
+        }
+    )  # fmt: skip
+    alerts = pd.DataFrame({"active": pd.Series([], dtype=bool)})
+    followups = pd.DataFrame({"status": ["queued"], "at_risk": [True]})
+    return {NPS_BY_SEGMENT.name: scores, DRIVERS.name: drivers, ALERTS.name: alerts,
+            FOLLOWUPS.name: followups}  # fmt: skip
+
+
+@pytest.mark.parametrize(("confidence", "label"), [(0.9, "90%"), (0.95, "95%"), (0.975, "97.5%")])
+def test_every_interval_is_labelled_with_the_configured_confidence(
+    confidence: float, label: str
+) -> None:
+    summary = summarise_tables(_tables(), {"survey": 400}, confidence=confidence)
+    text = summary_markdown(summary)
+    assert interval_label(confidence) == f"{label} interval"
+    assert f"({label} interval 4.4 to 20.6; n = 400)" in text
+    assert f"NPS impact [{label} interval]" in text
+    others = {"90%", "95%", "97.5%"} - {label}
+    assert not any(f"{other} interval" in text for other in others)
