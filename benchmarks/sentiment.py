@@ -1,6 +1,8 @@
 """Sentiment speed excluding embedding, and a check that embeddings are never computed twice.
 
 Run by hand: `.venv/bin/python benchmarks/sentiment.py [--survey 4000] [--embed-model e5-small]`.
+Quality instead of speed: `.venv/bin/python benchmarks/sentiment.py quality` (see
+`benchmarks/sentiment_quality.py`).
 
 The demo data (survey, chat, social in da/nb/sv/en) is ingested and enriched into a fresh
 warehouse in a temporary folder. Then:
@@ -164,4 +166,15 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    if sys.argv[1:2] == ["quality"]:
+        # quality per language on the short-comment set and the public sets:
+        # `benchmarks/sentiment.py quality [--only short norec] [--json]`
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from sentiment_quality import main as quality
+
+        sys.argv = [sys.argv[0], *sys.argv[2:]]
+        quality()
+    else:
+        main()

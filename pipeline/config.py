@@ -263,6 +263,13 @@ class EmbedConfig(_Frozen):
     prompt: str = Field(default="query: ", description="Prefix for e5 models.")
     batch_size: int = Field(default=64, ge=1, le=4096)
     device: str = Field(default="cpu", description="torch device: cpu, cuda, cuda:0, mps.")
+    surface_form: bool = Field(
+        default=True,
+        description=(
+            "Embed each text lower-cased with exclamation marks read as full stops, so "
+            "shouting or an added '!' never changes a vector, a sentiment label or a theme."
+        ),
+    )
 
 
 class SentimentConfig(_Frozen):

@@ -231,13 +231,16 @@ UNIT_SENTIMENT = Table(
         UNIT_ID: "VARCHAR NOT NULL",
         RECORD_ID: "VARCHAR NOT NULL",
         **_SENTIMENT_COLUMNS,
+        "churn_intent": "BOOLEAN",
+        "churn_probability": "DOUBLE",
         MODEL: "VARCHAR NOT NULL",
         MODEL_VERSION: "VARCHAR NOT NULL",
         SCORED_AT: "TIMESTAMPTZ NOT NULL",
     },
     "Sentiment of each opinion unit: label (negative | neutral | positive), score in [-1, 1] "
     "(p_positive - p_negative), confidence (the label's calibrated probability), the three "
-    "probabilities, and the model name and version that produced it.",
+    "probabilities, churn intent (the unit says the customer is leaving or thinking of it) "
+    "with its probability, and the model name and version that produced it.",
     (SCORED_AT,),
 )
 
@@ -250,13 +253,14 @@ RECORD_SENTIMENT = Table(
         "negative_units": "INTEGER NOT NULL",
         "neutral_units": "INTEGER NOT NULL",
         "positive_units": "INTEGER NOT NULL",
+        "churn_intent": "BOOLEAN",
         MODEL: "VARCHAR NOT NULL",
         MODEL_VERSION: "VARCHAR NOT NULL",
         SCORED_AT: "TIMESTAMPTZ NOT NULL",
     },
     "Sentiment of each enriched record, aggregated from its units' probabilities (weighted by "
-    "unit length), with how many of its units are negative, neutral and positive. A record "
-    "with no units is neutral.",
+    "unit length), with how many of its units are negative, neutral and positive, and whether "
+    "any unit states churn intent. A record with no units is neutral.",
     (SCORED_AT,),
 )
 
@@ -481,6 +485,7 @@ FOLLOWUPS = Table(
         "sentences": "VARCHAR[] NOT NULL",
         "owner": "VARCHAR NOT NULL",
         "owner_theme_id": "INTEGER",
+        "churn_intent": "BOOLEAN",
         "at_risk": "BOOLEAN NOT NULL",
         "risk_reasons": "VARCHAR[] NOT NULL",
         "customer_records": "BIGINT NOT NULL",
@@ -492,7 +497,8 @@ FOLLOWUPS = Table(
         "listed_at": "TIMESTAMPTZ NOT NULL",
     },
     "One row per detractor (and low CSAT answer) to follow up: themes, key negative "
-    "sentences (redacted), owning team, at-risk flag with reasons, the customer's linked "
+    "sentences (redacted), owning team, churn intent, at-risk flag with reasons (churn intent, "
+    "a negative chat, repeated low CSAT), the customer's linked "
     "records, status queued | quarantined (quarantined_by: the follow-up already queued "
     "for that customer) and priority.",
     ("listed_at",),

@@ -6,7 +6,9 @@ key negative sentences (already redacted at ingest, and redacted again here), th
 (the first of its themes that the ``owners`` mapping names, a child inheriting its parent's
 owner; else ``default_owner``) and an at-risk flag. When ``customer_id`` links channels, a
 customer is **at risk** when the detractor also had a negative chat within ``risk_window_days``
-days (before or after), or ``repeated_low_csat`` or more low CSAT answers in that window.
+days (before or after), or ``repeated_low_csat`` or more low CSAT answers in that window. Any
+follow-up whose comment states churn intent ("overvejer at skifte", "thinking about switching")
+is at risk, linked or not; its churn sentences are among its key sentences.
 
 **Quarantine**: a customer is queued for a call-back at most once per ``quarantine_days``
 days: a later follow-up of the same customer inside that window is kept but marked
@@ -29,7 +31,8 @@ from pipeline.text.redact import redact_text
 #: Columns of the `followups` table, in order.
 FOLLOWUP_COLUMNS: Final = (
     "record_id", "customer_id", "source", "created_at", "score", "score_type", "reason",
-    "theme_ids", "themes", "sentences", "owner", "owner_theme_id", "at_risk", "risk_reasons",
+    "theme_ids", "themes", "sentences", "owner", "owner_theme_id", "churn_intent", "at_risk",
+    "risk_reasons",
     "customer_records", "negative_chats", "low_csat_answers", "status", "quarantined_by",
     "priority", "listed_at",
 )  # fmt: skip
@@ -110,12 +113,16 @@ def _customer_context(candidates: pd.DataFrame, records: pd.DataFrame,
     return context.reindex(candidates["record_id"]).fillna(0).astype("int64")
 
 
-def _risk(context: pd.DataFrame, rule: FollowupConfig, reason: np.ndarray) -> pd.Series:
+def _risk(
+    context: pd.DataFrame, rule: FollowupConfig, reason: np.ndarray, churn: np.ndarray
+) -> pd.Series:
     reasons = []
-    for (negative, low), why in zip(
-        context[["negative_chats", "low_csat_answers"]].to_numpy(), reason, strict=True
+    for (negative, low), why, leaving in zip(
+        context[["negative_chats", "low_csat_answers"]].to_numpy(), reason, churn, strict=True
     ):
         found = []
+        if leaving:
+            found.append("churn intent")
         if negative > 0 and why == "detractor":
             found.append("negative chat")
         if low >= rule.repeated_low_csat:
@@ -184,7 +191,8 @@ def build_followups(
             ``score``, ``score_type``, ``sentiment_label`` (the record's sentiment).
         mentions: Leaf themes per record: ``record_id``, ``theme_id``, ``sentiment``.
         units: The opinion units of `followup_candidates`' records: ``record_id``,
-            ``position``, ``text``, ``label``, ``score`` (sentiment).
+            ``position``, ``text``, ``label``, ``score`` (sentiment) and ``churn_intent``
+            (optional).
         themes: The `themes` table (``theme_id``, ``label``, ``parent_id``, ``status``, and
             ``keywords`` when owners are routed by keyword).
         rule: Who gets a follow-up and how.
@@ -211,12 +219,19 @@ def build_followups(
     negative = units[units["record_id"].isin(candidates["record_id"])].sort_values(
         ["record_id", "score", "position"]
     )
-    negative = negative[negative["label"] == "negative"]
+    leaving = (
+        negative["churn_intent"].fillna(False).astype(bool)
+        if "churn_intent" in negative
+        else pd.Series(False, index=negative.index)
+    )
+    churned = set(negative.loc[leaving.to_numpy(), "record_id"])
+    negative = negative[(negative["label"] == "negative") | leaving]
     sentences = negative.groupby("record_id")["text"].agg(
         lambda texts: [redact_text(text) for text in texts.head(rule.sentences)]
     )
+    churn = candidates["record_id"].isin(churned).to_numpy()
     context = _customer_context(candidates, records, rule)
-    reasons = _risk(context, rule, candidates["reason"].to_numpy())
+    reasons = _risk(context, rule, candidates["reason"].to_numpy(), churn)
     status, by = _quarantine(candidates, previous, rule.quarantine_days)
     listed_before = (
         previous.set_index("record_id")["listed_at"] if not previous.empty else pd.Series()
@@ -234,6 +249,7 @@ def build_followups(
             lambda t: owner_of.get(t, rule.default_owner) if t is not None else rule.default_owner
         ),
         owner_theme_id=owner_theme.astype("Int64"),
+        churn_intent=churn,
         at_risk=reasons.map(bool).to_numpy(),
         risk_reasons=reasons.to_numpy(),
         customer_records=context["customer_records"].to_numpy(),

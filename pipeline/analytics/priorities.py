@@ -255,22 +255,31 @@ def verdict_shares(
 def _quotes(catalogue: pd.DataFrame, candidates: pd.DataFrame, roles: pd.Series) -> pd.Series:
     """theme_id -> three quotes for each theme.
 
-    Detractors' negative units for a detractor driver, promoters' positive units for a
-    strength, else the most typical units of either; units that name a topic before those
-    that only give a verdict (optional ``verdict`` column), then the most typical.
+    Detractors' negative units for a detractor driver (then their units read neutral, optional
+    ``neutral`` column), promoters' positive units for a strength, else the most typical units
+    of either, else passives' units (a theme mentioned by passives only); units that name a
+    topic before those that only give a verdict (optional ``verdict`` column), then the most
+    typical.
     """
     pool = pd.concat([candidates, _parent_rows(candidates, catalogue)])
     if "verdict" not in pool.columns:
         pool = pool.assign(verdict=False)
+    if "neutral" not in pool.columns:
+        pool = pool.assign(neutral=False)
+    pool = pool.assign(neutral=pool["neutral"].fillna(False).astype(bool))
     # text breaks ties in similarity, so the same units always give the same quotes
     pool = pool.sort_values(
-        ["verdict", "similarity", "text"], ascending=[True, False, True], kind="stable"
+        ["neutral", "verdict", "similarity", "text"],
+        ascending=[True, True, False, True],
+        kind="stable",
     ).drop_duplicates(["theme_id", "text"])
     wanted = {"detractor_driver": ["detractor"], "strength": ["promoter"]}
     quotes = []
     for theme_id, role in zip(catalogue["theme_id"], roles, strict=True):
         mine = pool[pool["theme_id"] == theme_id]
         preferred = mine[mine["nps_category"].isin(wanted.get(role, ["detractor", "promoter"]))]
+        if preferred.empty:
+            preferred = mine[mine["nps_category"] == "passive"]
         quotes.append(preferred["text"].head(3).tolist())
     return pd.Series(quotes, index=catalogue["theme_id"].to_numpy())
 

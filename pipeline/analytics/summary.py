@@ -66,6 +66,7 @@ class RunSummary:
         alerts: Active emerging / spiking alerts.
         queued: Follow-ups queued for a call-back.
         at_risk: Queued follow-ups whose customer is at risk.
+        churn_intent: Queued follow-ups whose comment states churn intent.
         seed: The workspace's random seed (``run.seed``) the figures were produced with.
         models: The models behind them: ``themes`` (version), ``sentiment`` and ``embedder``
             (``name@version``); None for a stage that has not run.
@@ -82,6 +83,7 @@ class RunSummary:
     alerts: pd.DataFrame = field(default_factory=pd.DataFrame)
     queued: int = 0
     at_risk: int = 0
+    churn_intent: int = 0
     seed: int | None = None
     models: dict[str, str | None] = field(default_factory=dict)
 
@@ -157,6 +159,11 @@ def summarise_tables(
         alerts=active.reset_index(drop=True),
         queued=len(queued),
         at_risk=int(queued["at_risk"].sum()) if not queued.empty else 0,
+        churn_intent=(
+            int(queued["churn_intent"].fillna(False).astype(bool).sum())
+            if not queued.empty and "churn_intent" in queued
+            else 0
+        ),
         seed=seed,
         models=dict(models or {}),
     )
@@ -232,7 +239,8 @@ def summary_markdown(summary: RunSummary) -> str:
     lines += [
         "",
         f"Follow-ups: {summary.queued:,} queued for a call-back, {summary.at_risk:,} of them at "
-        "risk.",
+        f"risk, {summary.churn_intent:,} saying they are leaving or thinking of it (churn "
+        "intent).",
     ]
     if summary.seed is not None or summary.models:
         lines += ["", f"Produced by: {provenance_text(summary)}."]

@@ -45,7 +45,8 @@ def print_analytics_report(report: dict[str, Any]) -> None:
     out.print(
         f"Analysed {report['respondents']:,} NPS answers: {report['detractor_drivers']} "
         f"detractor drivers, {report['strengths']} strengths, {report['active_alerts']} active "
-        f"alerts; {report['followups']:,} follow-ups ({report['at_risk']:,} at risk), "
+        f"alerts; {report['followups']:,} follow-ups ({report['at_risk']:,} at risk, "
+        f"{report.get('churn_intent', 0):,} with churn intent), "
         f"{report['queued']:,} of them queued, the rest held back by the quarantine; "
         f"in {report['seconds']:.1f} s.",
         highlight=False,

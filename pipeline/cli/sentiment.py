@@ -41,12 +41,15 @@ def sentiment(
     ] = Source.survey,
     config: ConfigOption = None,
 ) -> None:
-    """Sentiment of each line on stdin: JSON lines {text, label, score, confidence, lang}."""
-    from pipeline.jobs.sentiment import predict_sentiment, sentiment_model
+    """Sentiment and churn intent of each line on stdin, as JSON lines.
+
+    Each line: {text, label, score, confidence, lang, churn_intent, churn_probability}.
+    """
+    from pipeline.jobs.sentiment import predict_sentiment, unit_scorer
 
     cfg = cli_config(config)
     with handled():
-        loaded = sentiment_model(cfg, name=model)
+        loaded = unit_scorer(cfg, name=model)
         batch: list[str] = []
 
         def flush() -> None:
@@ -58,6 +61,8 @@ def sentiment(
                     "score": float(row["score"]),
                     "confidence": float(row["confidence"]),
                     "lang": row["lang"],
+                    "churn_intent": bool(row["churn_intent"]),
+                    "churn_probability": float(row["churn_probability"]),
                 }
                 sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
             sys.stdout.flush()
@@ -123,6 +128,14 @@ def eval_sentiment(  # noqa: PLR0917 - typer passes options positionally
     source: Annotated[
         Source, typer.Option(help="Cleaning rules for the texts (social drops @mentions, URLs).")
     ] = Source.survey,
+    churn_col: Annotated[
+        str | None,
+        typer.Option("--churn-col", help="Column with gold churn intent (0/1): adds its P/R."),
+    ] = None,
+    lang_col: Annotated[
+        str | None,
+        typer.Option("--lang-col", help="Column with the gold language (else detected)."),
+    ] = None,
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -144,14 +157,18 @@ def eval_sentiment(  # noqa: PLR0917 - typer passes options positionally
             mapping=mapping,
             allowed=LABELS,
             by_sign=sign,
+            flag_col=churn_col,
+            group_col=lang_col,
         )
         if not labelled.texts:
             err.print("[bold red]error:[/] no labelled rows found", highlight=False)
             raise typer.Exit(2)
         with err.status(f"Evaluating on {len(labelled.texts):,} texts…"):
             result = evaluate_sentiment(
-                cfg, labelled.texts, labelled.labels, model_name=model, cv=cv, source=source.value
-            )
+                cfg, labelled.texts, labelled.labels, model_name=model, cv=cv,
+                source=source.value, churn=labelled.flags if churn_col else None,
+                groups=labelled.groups if lang_col else None,
+            )  # fmt: skip
     result = {**result, "data": [str(p) for p in data], "skipped": labelled.skipped}
     if as_json:
         print_json(result)
@@ -182,6 +199,17 @@ def print_evaluation(result: dict[str, Any]) -> None:
             lang, f"{figures['n']:,}", f"{figures['macro_f1']:.3f}", f"{figures['accuracy']:.3f}"
         )
     out.print(languages)
+    churn = result.get("churn")
+    if churn:
+        table = Table("language", "n", "churn", "predicted", "precision", "recall", "F1",
+                      title="Churn intent")  # fmt: skip
+        for lang, figures in [("all", churn), *churn["per_language"].items()]:
+            table.add_row(
+                lang, f"{figures['n']:,}", f"{figures['positives']:,}",
+                f"{figures['predicted']:,}", f"{figures['precision']:.3f}",
+                f"{figures['recall']:.3f}", f"{figures['f1']:.3f}",
+            )  # fmt: skip
+        out.print(table)
 
 
 @train_app.command("sentiment")

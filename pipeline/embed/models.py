@@ -36,6 +36,7 @@ import numpy as np
 from pipeline.config import EmbedConfig
 from pipeline.embed.e5 import ensure_e5_model, resolve_cache_dir, weights_version
 from pipeline.errors import ConfigError
+from pipeline.text.surface import surface_form
 
 logger = logging.getLogger(__name__)
 
@@ -216,6 +217,30 @@ class StaticEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
+class SurfaceFormEmbedder:
+    """Embeds each text's `surface_form` (lower case, "!" read as "."): see ``embed.surface_form``.
+
+    Args:
+        inner: The model.
+    """
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.version = f"{inner.version}+surface"
+        self.dim = inner.dim
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed the texts' surface forms (each distinct form once)."""
+        forms = [surface_form(text) for text in texts]
+        distinct = list(dict.fromkeys(forms))
+        if len(distinct) == len(forms):
+            return self.inner.encode(forms)
+        vectors = self.inner.encode(distinct)
+        row = {form: i for i, form in enumerate(distinct)}
+        return vectors[[row[form] for form in forms]]
+
+
 def _require(module: str, install: str) -> ModuleType:
     try:
         return importlib.import_module(module)
@@ -383,17 +408,19 @@ def load_embedder(cfg: EmbedConfig) -> Embedder:
         ModuleNotFoundError: The package behind the chosen model is not installed.
     """
     factory = EMBEDDERS.get(cfg.model)
-    if factory is not None:
-        return factory(cfg)
     folder = Path(cfg.model).expanduser()
-    if folder.is_dir():
-        return _directory(cfg, folder.resolve())
-    raise ConfigError(
-        None,
-        "embed.model",
-        f"'{cfg.model}' is neither one of {', '.join(EMBEDDERS)} nor an existing "
-        "sentence-transformers model folder",
-    )
+    if factory is not None:
+        embedder = factory(cfg)
+    elif folder.is_dir():
+        embedder = _directory(cfg, folder.resolve())
+    else:
+        raise ConfigError(
+            None,
+            "embed.model",
+            f"'{cfg.model}' is neither one of {', '.join(EMBEDDERS)} nor an existing "
+            "sentence-transformers model folder",
+        )
+    return SurfaceFormEmbedder(embedder) if cfg.surface_form else embedder
 
 
 def model_cache_dir(cfg: EmbedConfig) -> Path:

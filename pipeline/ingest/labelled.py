@@ -23,11 +23,18 @@ class LabelledTexts:
         texts: The texts, in file order.
         labels: Their labels after mapping.
         skipped: Rows left out because the label or the text was empty, per file.
+        flags: The ``flag_col`` value of each kept row (empty without one).
+        groups: The ``group_col`` value of each kept row (empty without one).
     """
 
     texts: list[str] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
+    flags: list[bool] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
+
+
+_FLAGS = {"1": True, "0": False, "true": True, "false": False, "yes": True, "no": False}
 
 
 def parse_label_map(spec: str | None) -> dict[str, str]:
@@ -64,6 +71,8 @@ def read_labelled(
     allowed: Sequence[str] | None,
     by_sign: bool = False,
     exclude: Collection[str] = (),
+    flag_col: str | None = None,
+    group_col: str | None = None,
 ) -> LabelledTexts:
     """Read texts and labels; rows with an empty label or text are skipped and counted.
 
@@ -75,6 +84,9 @@ def read_labelled(
         allowed: The labels a mapped value must be; None accepts any label.
         by_sign: Labels are numbers: > 0 positive, < 0 negative, 0 neutral.
         exclude: Labels (after mapping, lower case) whose rows are skipped and counted.
+        flag_col: A 0/1 (or true/false, yes/no) column read into ``flags`` as well (e.g. the
+            gold churn intent).
+        group_col: A column read into ``groups`` as text (e.g. the gold language).
 
     Returns:
         The texts and labels.
@@ -88,7 +100,8 @@ def read_labelled(
         info = inspect_file(path)
         header, chunks = open_table(info, chunk_rows=_CHUNK_ROWS)
         columns = {name.strip(): name for name in header}
-        for wanted in (text_col, label_col):
+        optional = [name for name in (flag_col, group_col) if name]
+        for wanted in (text_col, label_col, *optional):
             if wanted not in columns:
                 raise InputFileError(
                     path,
@@ -100,8 +113,15 @@ def read_labelled(
         for chunk in chunks:
             rows: pd.DataFrame = chunk.rows
             skipped += len(chunk.malformed)
-            for line, text, raw in zip(
-                rows[LINE], rows[columns[text_col]], rows[columns[label_col]], strict=True
+            flags = rows[columns[flag_col]] if flag_col else [None] * len(rows)
+            groups = rows[columns[group_col]] if group_col else [None] * len(rows)
+            for line, text, raw, flag, group in zip(
+                rows[LINE],
+                rows[columns[text_col]],
+                rows[columns[label_col]],
+                flags,
+                groups,
+                strict=True,
             ):
                 if raw is None or not str(raw).strip() or text is None or not str(text).strip():
                     skipped += 1
@@ -121,6 +141,18 @@ def read_labelled(
                         field=label_col,
                         hint="Map it with --map FROM=TO,... (or --sign for numeric labels)",
                     )
+                if flag_col:
+                    value = str(flag or "").strip().lower()
+                    if value not in _FLAGS:
+                        raise InputFileError(
+                            path,
+                            f"{flag!r} is not 0/1, true/false or yes/no",
+                            line=int(line),
+                            field=flag_col,
+                        )
+                    result.flags.append(_FLAGS[value])
+                if group_col:
+                    result.groups.append(str(group or "").strip())
                 result.texts.append(str(text))
                 result.labels.append(label)
         result.skipped[str(path)] = skipped

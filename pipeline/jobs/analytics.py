@@ -64,6 +64,7 @@ class AnalyticsReport:
         followups: Follow-up rows.
         queued: Follow-ups queued for a call-back.
         at_risk: Follow-ups whose customer is at risk.
+        churn_intent: Follow-ups whose comment states churn intent.
         segment_rows: Rows of `nps_by_segment`.
         seconds: Wall time.
         computed_at: When it ran (UTC).
@@ -84,6 +85,7 @@ class AnalyticsReport:
     seconds: float
     computed_at: str
     skipped: str | None = None
+    churn_intent: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """Plain dict for JSON output."""
@@ -253,6 +255,11 @@ def _report(
         followups=len(followups),
         queued=int((followups["status"] == QUEUED).sum()) if not followups.empty else 0,
         at_risk=int(followups["at_risk"].sum()) if not followups.empty else 0,
+        churn_intent=(
+            int(followups["churn_intent"].fillna(False).astype(bool).sum())
+            if not followups.empty and "churn_intent" in followups
+            else 0
+        ),
         segment_rows=len(scores),
         seconds=round(time.perf_counter() - started, 2),
         computed_at=pd.Timestamp(stamp).isoformat(),

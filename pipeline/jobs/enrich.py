@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pipeline.config import Config
@@ -80,6 +81,15 @@ def enrich_pending(
             if on_progress is not None:
                 on_progress(len(result.records))
     return report
+
+
+def reading_weights(cfg: Config, texts: Sequence[str], langs: Sequence[str]) -> np.ndarray:
+    """(n, 4) language weights the lexicons read each text with (see `language_weights`)."""
+    from pipeline.text.language import language_weights
+
+    return language_weights(
+        texts, langs, detector=cfg.enrich.language_detector, languages=cfg.enrich.languages
+    )
 
 
 def prepare_texts(

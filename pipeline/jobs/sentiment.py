@@ -20,8 +20,9 @@ from pipeline.embed import (
 )
 from pipeline.errors import NotEnoughDataError
 from pipeline.jobs.embed import Embedding
-from pipeline.jobs.enrich import prepare_texts
+from pipeline.jobs.enrich import prepare_texts, reading_weights
 from pipeline.jobs.parallel import IN_PROCESS, Mapper, split_frame
+from pipeline.sentiment.churn import ChurnHead
 from pipeline.sentiment.models import SentimentModel
 from pipeline.storage.models import ModelStore
 from pipeline.storage.warehouse import open_warehouse
@@ -67,6 +68,55 @@ def sentiment_model(cfg: Config, *, name: str | None = None) -> tuple[SentimentM
     return model, embedding
 
 
+@dataclass(frozen=True)
+class UnitScorer:
+    """A sentiment model and the churn-intent head that goes with it (same embeddings)."""
+
+    model: SentimentModel
+    churn: ChurnHead
+    churn_version: str
+
+    @property
+    def version(self) -> str:
+        """What is recorded as ``model_version``: the sentiment head's and the churn head's."""
+        return f"{self.model.version}+{self.churn_version}"
+
+    def score(
+        self,
+        texts: list[str],
+        langs: list[str],
+        vectors: np.ndarray | None,
+        weights: np.ndarray | None,
+    ) -> np.ndarray:
+        """(n, 4): the three class probabilities, then the probability of churn intent.
+
+        A unit with churn intent is a complaint whatever its words ("Jeg overvejer at skifte
+        udbyder" has none that is negative): its probabilities move towards negative by the
+        churn probability (see `with_churn`).
+        """
+        from pipeline.sentiment import with_churn
+
+        proba = self.model.predict_proba(texts, langs, vectors, weights)
+        churn = self.churn.predict_proba(texts, vectors if self.churn.uses_embeddings else None)
+        if not len(texts):
+            return np.zeros((0, 4))
+        return np.column_stack([with_churn(proba, churn, self.churn.threshold_), churn])
+
+
+def unit_scorer(cfg: Config, *, name: str | None = None) -> tuple[UnitScorer, Embedding]:
+    """The configured sentiment model with its churn head."""
+    from pipeline.sentiment import churn_head
+
+    model, embedding = sentiment_model(cfg, name=name)
+    uses = model.uses_embeddings
+    version, head = churn_head(
+        embedding.encode if uses else None,
+        embedding.embedder_id if uses else "none",
+        model_stores(cfg)[0],
+    )
+    return UnitScorer(model, head, version), embedding
+
+
 def score_sentiment(
     cfg: Config,
     *,
@@ -86,7 +136,7 @@ def score_sentiment(
     Returns:
         Counts of records, units, embeddings computed and reused, and labels.
     """
-    from pipeline.sentiment import aggregate_records, no_unit_records, sentiment_frame
+    from pipeline.sentiment import aggregate_records, churn_frame, no_unit_records, sentiment_frame
 
     inputs = _sentiment_inputs(cfg)
     with open_warehouse(cfg) as warehouse:
@@ -97,8 +147,9 @@ def score_sentiment(
                 # nothing new, and the model that would score is the one that scored:
                 # loading it (seconds) would find nothing to do
                 return SentimentReport(model=last_model)
-    model, embedding = sentiment_model(cfg)
-    model_id = f"{model.name}@{model.version}"
+    scorer, embedding = unit_scorer(cfg)
+    model = scorer.model
+    model_id = f"{model.name}@{scorer.version}"
     report = SentimentReport(model=model_id)
     with open_warehouse(cfg) as warehouse:
         while True:
@@ -109,26 +160,31 @@ def score_sentiment(
                 break
             texts = units["text"].tolist()
             vectors = embedding.cached(warehouse, texts, report) if model.uses_embeddings else None
+            weights = reading_weights(cfg, texts, units["lang"].tolist())
             parts = split_frame(units.reset_index(drop=True), mapper.partitions, by="record_id")
             probas = mapper(
-                functools.partial(predict_partition, model),
+                functools.partial(predict_partition, scorer),
                 [(part["text"].tolist(), part["lang"].tolist(),
-                  None if vectors is None else vectors[part.index.to_numpy()])
+                  None if vectors is None else vectors[part.index.to_numpy()],
+                  weights[part.index.to_numpy()])
                  for part in parts],
             )  # fmt: skip
-            proba = np.vstack(probas) if probas else np.zeros((0, 3))
+            scores = np.vstack(probas) if probas else np.zeros((0, 4))
             scored_at = dt.datetime.now(dt.UTC)
-            unit_sentiment = sentiment_frame(proba).assign(
+            churn = churn_frame(scores[:, 3], scorer.churn.threshold_)
+            unit_sentiment = sentiment_frame(scores[:, :3]).assign(
+                churn_intent=churn["churn_intent"].to_numpy(),
+                churn_probability=churn["churn_probability"].to_numpy(),
                 unit_id=units["unit_id"].to_numpy(),
                 record_id=units["record_id"].to_numpy(),
                 model=model.name,
-                model_version=model.version,
+                model_version=scorer.version,
                 scored_at=scored_at,
             )
             record_sentiment = pd.concat(
                 [aggregate_records(unit_sentiment, units), no_unit_records(records, units)],
                 ignore_index=True,
-            ).assign(model=model.name, model_version=model.version, scored_at=scored_at)
+            ).assign(model=model.name, model_version=scorer.version, scored_at=scored_at)
             warehouse.sentiment.write_sentiment(unit_sentiment, record_sentiment)
             report.records += len(record_sentiment)
             report.units += len(unit_sentiment)
@@ -141,11 +197,14 @@ def score_sentiment(
 
 
 def predict_partition(
-    model: SentimentModel, part: tuple[list[str], list[str], np.ndarray | None]
+    scorer: UnitScorer, part: tuple[list[str], list[str], np.ndarray | None, np.ndarray]
 ) -> np.ndarray:
-    """Class probabilities of one partition's units (texts, languages, embeddings or None)."""
-    texts, langs, vectors = part
-    return model.predict_proba(texts, langs, vectors)
+    """Class and churn probabilities of one partition's units, (n, 4).
+
+    ``part``: texts, languages, embeddings (or None), language weights.
+    """
+    texts, langs, vectors, weights = part
+    return scorer.score(texts, langs, vectors, weights)
 
 
 #: `pipeline_state` key: what chose the sentiment model last time, and the model it chose.
@@ -199,8 +258,13 @@ def train_weak_sentiment(cfg: Config) -> dict[str, Any]:
         NotEnoughDataError: With fewer than ``sentiment.weak_min_units`` usable units, or
             fewer than 20 of positive or negative.
     """
-    from pipeline.sentiment import WEAK_KIND, seed_vectors
-    from pipeline.sentiment.weak import score_labels, train_weak_head, weak_labels
+    from pipeline.sentiment import WEAK_HEAD_REVISION, WEAK_KIND, seed_vectors
+    from pipeline.sentiment.weak import (
+        mild_detractors,
+        score_labels,
+        train_weak_head,
+        weak_labels,
+    )
 
     base, embedding = sentiment_model(cfg, name="ensemble")
     with open_warehouse(cfg) as warehouse:
@@ -208,11 +272,20 @@ def train_weak_sentiment(cfg: Config) -> dict[str, Any]:
         from_scores = score_labels(
             units["score"], units["score_type"], csat_range=cfg.ingest.score_ranges.csat
         )
-        units = units[from_scores.notna().to_numpy()].reset_index(drop=True)
-        from_scores = from_scores.dropna().reset_index(drop=True)
+        mild = mild_detractors(units["score"], units["score_type"])
+        keep = (from_scores.notna() | mild).to_numpy()
+        units = units[keep].reset_index(drop=True)
+        from_scores = from_scores[keep].reset_index(drop=True)
+        mild = mild[keep].reset_index(drop=True)
         vectors = embedding.cached(warehouse, units["text"].tolist())
     texts, langs = units["text"].tolist(), units["lang"].tolist()
-    labelled = weak_labels(from_scores, base.predict_proba(texts, langs, vectors))
+    labelled = weak_labels(
+        from_scores,
+        base.predict_proba(texts, langs, vectors, reading_weights(cfg, texts, langs)),
+        records=units["record_id"].tolist(),
+        texts=texts,
+        mild=mild.to_numpy(dtype=bool),
+    )
     counts = labelled.counts
     usable = counts["negative"] + counts["neutral"] + counts["positive"]
     if usable < cfg.sentiment.weak_min_units or min(counts["negative"], counts["positive"]) < 20:
@@ -237,6 +310,8 @@ def train_weak_sentiment(cfg: Config) -> dict[str, Any]:
         head.to_arrays(),
         {
             "embedder": embedding.embedder_id,
+            "embed_settings": cfg.embed.model_dump(mode="json"),
+            "head_revision": WEAK_HEAD_REVISION,
             "feature_set": "ensemble",
             "trained_at": dt.datetime.now(dt.UTC).isoformat(),
             "weak_labels": counts,
@@ -250,39 +325,50 @@ def train_weak_sentiment(cfg: Config) -> dict[str, Any]:
 
 
 def _predict(
-    sentiment: SentimentModel, embedding: Embedding, texts: list[str], langs: list[str]
+    cfg: Config,
+    sentiment: SentimentModel,
+    embedding: Embedding,
+    texts: list[str],
+    langs: list[str],
 ) -> np.ndarray:
     """Class probabilities of cleaned texts (embedded only when the model uses embeddings)."""
     vectors = embedding.encode(texts) if sentiment.uses_embeddings else None
-    return sentiment.predict_proba(texts, langs, vectors)
+    return sentiment.predict_proba(texts, langs, vectors, reading_weights(cfg, texts, langs))
 
 
 def predict_sentiment(
     cfg: Config,
     texts: Sequence[str],
     *,
-    model: tuple[SentimentModel, Embedding] | None = None,
+    model: tuple[UnitScorer, Embedding] | None = None,
     source: str = "survey",
 ) -> pd.DataFrame:
-    """Sentiment of free texts (``verbatim sentiment``), without touching the warehouse.
+    """Sentiment and churn intent of free texts (``verbatim sentiment``), no warehouse.
 
     Args:
         cfg: Configuration.
         texts: The texts, as given.
-        model: A loaded (model, embedding) pair to reuse across calls.
+        model: A loaded (scorer, embedding) pair to reuse across calls.
         source: Cleaning rules to apply (survey, chat or social).
 
     Returns:
-        Frame with text (as given), label, score, confidence and lang.
+        Frame with text (as given), label, score, confidence, lang, churn_intent and
+        churn_probability.
     """
-    from pipeline.sentiment import sentiment_frame
+    from pipeline.sentiment import churn_frame, sentiment_frame
 
-    sentiment, embedding = model or sentiment_model(cfg)
+    scorer, embedding = model or unit_scorer(cfg)
     cleaned, langs = prepare_texts(cfg, texts, source=source)
-    result = sentiment_frame(_predict(sentiment, embedding, cleaned, langs))
-    return result.assign(text=list(texts), lang=langs)[
-        ["text", "label", "score", "confidence", "lang"]
-    ]
+    vectors = embedding.encode(cleaned) if scorer.model.uses_embeddings else None
+    scores = scorer.score(cleaned, langs, vectors, reading_weights(cfg, cleaned, langs))
+    result = sentiment_frame(scores[:, :3])
+    churn = churn_frame(scores[:, 3], scorer.churn.threshold_)
+    return result.assign(
+        text=list(texts),
+        lang=langs,
+        churn_intent=churn["churn_intent"].to_numpy(),
+        churn_probability=churn["churn_probability"].to_numpy(),
+    )[["text", "label", "score", "confidence", "lang", "churn_intent", "churn_probability"]]
 
 
 def evaluate_sentiment(
@@ -293,33 +379,51 @@ def evaluate_sentiment(
     model_name: str | None = None,
     cv: int | None = None,
     source: str = "survey",
+    churn: Sequence[bool] | None = None,
+    groups: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Measure sentiment on labelled texts.
+    """Measure sentiment (and churn intent) on labelled texts.
 
     Without ``cv`` the configured model is measured exactly as a new user gets it. With
     ``cv`` = K the trainable head (ensemble features plus the seed sentences, the same training
     as ``verbatim train sentiment``) is trained on K-1 folds of the gold labels and measured on
     the remaining fold, K times.
 
+    ``churn`` (gold churn intent per text) adds its precision and recall (``churn``), with the
+    configured model's churn head (not with ``cv``). ``groups`` (e.g. the gold language)
+    replaces the detected languages in the per-language figures.
+
     Returns:
-        The evaluation as a dict (macro_f1, accuracy, n, per_class_f1, confusion, ece,
-        per_language, classes) plus model, cv and seconds.
+        The evaluation as a dict (macro_f1, accuracy, n, per_class_f1, per_class_recall,
+        confusion, ece, per_language, classes, churn) plus model, cv and seconds.
     """
     import time
 
     from pipeline.sentiment import HeadModel, seed_vectors
-    from pipeline.sentiment.evaluate import cross_validated_proba, evaluate_predictions
+    from pipeline.sentiment.evaluate import (
+        cross_validated_proba,
+        evaluate_flags,
+        evaluate_predictions,
+    )
     from pipeline.sentiment.weak import train_weak_head
 
     started = time.perf_counter()
     cleaned, langs = prepare_texts(cfg, texts, source=source)
+    churn_result = None
     if cv is None:
-        sentiment, embedding = sentiment_model(cfg, name=model_name)
-        proba = _predict(sentiment, embedding, cleaned, langs)
-        described = f"{sentiment.name}@{sentiment.version}"
+        scorer, embedding = unit_scorer(cfg, name=model_name)
+        vectors = embedding.encode(cleaned) if scorer.model.uses_embeddings else None
+        scores = scorer.score(cleaned, langs, vectors, reading_weights(cfg, cleaned, langs))
+        proba = scores[:, :3]
+        if churn is not None:
+            churn_result = evaluate_flags(
+                churn, scores[:, 3], list(groups or langs), threshold=scorer.churn.threshold_
+            )
+        described = f"{scorer.model.name}@{scorer.version}"
     else:
         embedding = Embedding(cfg)
         vectors = embedding.encode(cleaned)
+        weights = reading_weights(cfg, cleaned, langs)
         base_store, _ = model_stores(cfg)
         seed, seed_matrix = seed_vectors(embedding.encode, embedding.embedder_id, base_store)
         gold_list = list(gold)
@@ -336,14 +440,15 @@ def evaluate_sentiment(
             )
             model = HeadModel("weak", "cv", head)
             return model.predict_proba(
-                [cleaned[i] for i in held], [langs[i] for i in held], vectors[held]
+                [cleaned[i] for i in held], [langs[i] for i in held], vectors[held], weights[held]
             )
 
         proba = cross_validated_proba(gold_list, fit_predict, folds=cv, seed=cfg.run.seed)
         described = f"weak head, {cv}-fold cross-validation, embedder {embedding.embedder_id}"
-    evaluation = evaluate_predictions(list(gold), proba, langs)
+    evaluation = evaluate_predictions(list(gold), proba, list(groups or langs))
     return {
         **evaluation.as_dict(),
+        "churn": churn_result,
         "model": described,
         "cv": cv,
         "seconds": round(time.perf_counter() - started, 1),
@@ -351,15 +456,25 @@ def evaluate_sentiment(
 
 
 def ensure_weak_sentiment(cfg: Config) -> dict[str, Any] | None:
-    """Train the weakly supervised head once, when ``sentiment.model`` is auto and none exists.
+    """Train the weakly supervised head when ``sentiment.model`` is auto and none is usable.
+
+    None is usable when none was trained, or the latest was trained with other embedding
+    settings or an older head revision (its features no longer match the code's).
 
     Returns:
         The new head's manifest (without the config), or None when one exists, the model is
         not auto, or there is not yet enough scored feedback (logged, not an error).
     """
-    from pipeline.sentiment import WEAK_KIND
+    from pipeline.sentiment import WEAK_HEAD_REVISION, WEAK_KIND
 
-    if cfg.sentiment.model != "auto" or ModelStore(cfg.models.dir).latest_version(WEAK_KIND):
+    if cfg.sentiment.model != "auto":
+        return None
+    latest = ModelStore(cfg.models.dir).load(WEAK_KIND)
+    if (
+        latest is not None
+        and latest.manifest.get("head_revision") == WEAK_HEAD_REVISION
+        and latest.manifest.get("embed_settings") == cfg.embed.model_dump(mode="json")
+    ):
         return None
     try:
         manifest = train_weak_sentiment(cfg)

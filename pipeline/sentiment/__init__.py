@@ -21,6 +21,15 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import ConfigError, VerbatimError
+from pipeline.sentiment.churn import (
+    CUES,
+    LEAVING_CUES,
+    ChurnHead,
+    churn_cues,
+    churn_examples,
+    churn_fingerprint,
+    churn_frame,
+)
 from pipeline.sentiment.head import LABELS
 from pipeline.sentiment.models import (
     FEATURE_SETS,
@@ -38,16 +47,21 @@ __all__ = [
     "LABELS",
     "MODEL_NAMES",
     "RESULT_COLUMNS",
+    "WEAK_HEAD_REVISION",
     "WEAK_KIND",
+    "ChurnHead",
     "HeadModel",
     "SentimentHead",
     "SentimentModel",
     "aggregate_records",
+    "churn_frame",
+    "churn_head",
     "load_sentiment_model",
     "no_unit_records",
     "seed_head",
     "seed_vectors",
     "sentiment_frame",
+    "with_churn",
 ]
 
 #: Accepted values of ``sentiment.model``.
@@ -55,7 +69,11 @@ MODEL_NAMES: Final = ("auto", "ensemble", "embedding", "lexicon", "weak")
 #: Model-store kind of the head trained on the workspace's own scores.
 WEAK_KIND: Final = "sentiment-weak"
 #: Bump when the seed head's training changes, so cached heads are rebuilt.
-SEED_HEAD_REVISION: Final = 2
+SEED_HEAD_REVISION: Final = 5
+#: Bump when the head's features change: a workspace head of another revision is retrained.
+WEAK_HEAD_REVISION: Final = 3
+#: Bump when the churn head's training changes.
+CHURN_HEAD_REVISION: Final = 7
 #: Random seed of the seed heads: base models built once per user and shared by workspaces,
 #: so they never depend on one workspace's ``run.seed``.
 BASE_SEED: Final = 0
@@ -192,6 +210,63 @@ def seed_head(
     return HeadModel(feature_set, version, head)
 
 
+def churn_head(
+    embed: EmbedFunction | None, embedder_id: str, base_store: ModelStore
+) -> tuple[str, ChurnHead]:
+    """The churn-intent head trained on the shipped churn sentences, built once and cached.
+
+    Args:
+        embed: Embeds texts; None for a head on the cue features alone (no embedder).
+        embedder_id: ``name@version`` of the embedder (part of the cache key).
+        base_store: The per-user store for base models.
+
+    Returns:
+        (short version: ``churn<revision>-<seed fingerprint>``, the fitted head). The stored
+        model's version adds the embedder.
+    """
+    kind = "churn-seed"
+    short = f"churn{CHURN_HEAD_REVISION}-{churn_fingerprint()[:4]}{seed_fingerprint()[:4]}"
+    version = short if embed is None else f"{_safe(embedder_id)}-{short}"
+    stored = base_store.load(kind, version) if base_store.has(kind, version) else None
+    if stored is not None:
+        return short, ChurnHead.from_arrays(stored.arrays)
+    examples = churn_examples()
+    # the sentiment seed sentences are everyday feedback: with them the head meets churn at a
+    # realistic rate and learns that a complaint alone is no threat. Those with any cue of
+    # leaving ("Jeg overvejer at skifte.") are left out: they are not known to be free of it.
+    if embed is None:
+        seed, seed_matrix = seed_examples(), None
+    else:
+        seed, seed_matrix = seed_vectors(embed, embedder_id, base_store)
+    known = set(examples["text"])
+    cues = churn_cues(seed["text"].tolist())
+    leaving = cues[:, [CUES.index(name) for name in LEAVING_CUES]].any(axis=1)
+    everyday = ~seed["text"].isin(known).to_numpy() & ~leaving
+    texts = [*examples["text"], *seed["text"][everyday]]
+    labels = np.concatenate([examples["churn"].to_numpy(), np.zeros(int(everyday.sum()))])
+    vectors = None
+    if embed is not None and seed_matrix is not None:
+        by_text = dict(zip(seed["text"], seed_matrix, strict=True))
+        missing = [text for text in examples["text"] if text not in by_text]
+        by_text.update(zip(missing, np.asarray(embed(missing), dtype=np.float32), strict=True))
+        vectors = np.vstack([by_text[text] for text in texts])
+    head = ChurnHead(uses_embeddings=embed is not None, random_state=BASE_SEED).fit(
+        texts, vectors, labels
+    )
+    base_store.save(
+        kind,
+        head.to_arrays(),
+        {
+            "embedder": None if embed is None else embedder_id,
+            "sentences": len(texts),
+            "churn_sentences": int(labels.sum()),
+            "random_seed": BASE_SEED,
+        },
+        version=version,
+    )
+    return short, head
+
+
 def load_sentiment_model(
     name: str,
     *,
@@ -222,13 +297,18 @@ def load_sentiment_model(
         )
     if name in {"weak", "auto"}:
         stored = workspace_store.load(WEAK_KIND)
-        if stored is not None and stored.manifest.get("embedder") == embedder_id:
+        if (
+            stored is not None
+            and stored.manifest.get("embedder") == embedder_id
+            and stored.manifest.get("head_revision") == WEAK_HEAD_REVISION
+        ):
             return HeadModel("weak", stored.version, SentimentHead.from_arrays(stored.arrays))
         if name == "weak":
             found = (
                 ""
                 if stored is None
-                else f" (the stored one was trained with {stored.manifest.get('embedder')})"
+                else f" (the stored one was trained with {stored.manifest.get('embedder')}, "
+                f"head revision {stored.manifest.get('head_revision', 1)})"
             )
             raise NoWeakModelError(
                 f"no weakly supervised sentiment head for embedder {embedder_id}{found}; "
@@ -236,6 +316,29 @@ def load_sentiment_model(
             )
         name = "ensemble"
     return seed_head(name, embed if name != "lexicon" else None, embedder_id, base_store)
+
+
+def with_churn(proba: np.ndarray, churn: np.ndarray, threshold: float) -> np.ndarray:
+    """Sentiment probabilities with churn threats read as complaints.
+
+    Where the churn probability ``c`` reaches ``threshold``, the unit's probabilities become
+    ``c`` on negative plus ``1 - c`` times what the sentiment model said: a confident threat is
+    negative, a hesitant one ("how do I cancel?") keeps the model's reading. Other units are
+    unchanged.
+
+    Args:
+        proba: (n, 3) probabilities, columns as LABELS.
+        churn: (n,) probabilities of churn intent.
+        threshold: The churn head's decision threshold.
+
+    Returns:
+        (n, 3) probabilities, rows summing to 1.
+    """
+    mixed = np.array(proba, dtype=float, copy=True)
+    leaving = churn >= threshold
+    mixed[leaving] *= (1 - churn[leaving])[:, None]
+    mixed[leaving, LABELS.index("negative")] += churn[leaving]
+    return mixed
 
 
 def no_unit_records(records: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
@@ -253,6 +356,7 @@ def no_unit_records(records: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     frame = sentiment_frame(proba, index=empty.index).assign(record_id=empty["record_id"])
     for column in ("units", *(f"{label}_units" for label in LABELS)):
         frame[column] = np.int32(0)
+    frame["churn_intent"] = False
     return frame.reset_index(drop=True)
 
 
@@ -264,8 +368,9 @@ def aggregate_records(unit_sentiment: pd.DataFrame, units: pd.DataFrame) -> pd.D
         units: The units with ``unit_id``, ``record_id`` and ``text``.
 
     Returns:
-        One row per record with ``record_id``, the RESULT_COLUMNS, ``units`` and the number of
-        negative, neutral and positive units. A record holding both a confidently negative and
+        One row per record with ``record_id``, the RESULT_COLUMNS, ``units``, the number of
+        negative, neutral and positive units, and ``churn_intent`` (any unit's) when the units
+        carry it. A record holding both a confidently negative and
         a confidently positive unit gets the label of the heavier side; its unit counts show
         the mix.
     """
@@ -285,4 +390,7 @@ def aggregate_records(unit_sentiment: pd.DataFrame, units: pd.DataFrame) -> pd.D
     records["units"] = records["record_id"].map(counts.sum(axis=1)).astype("int32")
     for label in LABELS:
         records[f"{label}_units"] = records["record_id"].map(counts[label]).astype("int32")
+    if "churn_intent" in scored:
+        churn = joined.groupby("record_id", sort=False)["churn_intent"].any()
+        records["churn_intent"] = records["record_id"].map(churn).astype(bool)
     return records

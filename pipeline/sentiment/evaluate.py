@@ -44,6 +44,10 @@ class Evaluation:
             "macro_f1": round(self.macro_f1, 4),
             "accuracy": round(self.accuracy, 4),
             "per_class_f1": {k: round(v, 4) for k, v in self.per_class_f1.items()},
+            "per_class_recall": {
+                gold: round(row[gold] / max(1, sum(row.values())), 4)
+                for gold, row in self.confusion.items()
+            },
             "confusion": self.confusion,
             "ece": round(self.ece, 4),
             "per_language": self.per_language,
@@ -118,6 +122,40 @@ def evaluate_predictions(
         ece=ece,
         per_language=per_language,
     )
+
+
+def evaluate_flags(
+    gold: Sequence[bool], probability: np.ndarray, langs: Sequence[str], *, threshold: float = 0.5
+) -> dict[str, Any]:
+    """Precision, recall and F1 of a yes/no prediction (churn intent), overall and per language.
+
+    Returns:
+        ``{n, positives, predicted, precision, recall, f1, per_language: {lang: {...}}}``.
+    """
+    gold_array = np.asarray(gold, dtype=bool)
+    predicted = np.asarray(probability) >= threshold
+    lang_array = np.asarray(langs, dtype=object)
+
+    def figures(mask: np.ndarray) -> dict[str, Any]:
+        g, p = gold_array[mask], predicted[mask]
+        hits = int((g & p).sum())
+        precision = hits / p.sum() if p.sum() else 0.0
+        recall = hits / g.sum() if g.sum() else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return {
+            "n": int(mask.sum()),
+            "positives": int(g.sum()),
+            "predicted": int(p.sum()),
+            "precision": round(float(precision), 4),
+            "recall": round(float(recall), 4),
+            "f1": round(float(f1), 4),
+        }
+
+    result = figures(np.ones(len(gold_array), dtype=bool))
+    result["per_language"] = {
+        lang: figures(lang_array == lang) for lang in sorted(set(lang_array.tolist()))
+    }
+    return result
 
 
 def cross_validated_proba(

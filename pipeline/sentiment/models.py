@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from pipeline.sentiment.head import LABELS, SoftmaxHead
-from pipeline.sentiment.lexicon import lexicon_features
+from pipeline.sentiment.lexicon import LEXICON_LANGUAGES, language_weights, lexicon_features
+from pipeline.text.surface import surface_form
 
 #: Feature sets a head can be trained on.
 FEATURE_SETS: Final = ("embedding", "ensemble", "lexicon")
@@ -45,9 +46,17 @@ class SentimentModel(Protocol):
     uses_embeddings: bool
 
     def predict_proba(
-        self, texts: Sequence[str], langs: Sequence[str], embeddings: np.ndarray | None
+        self,
+        texts: Sequence[str],
+        langs: Sequence[str],
+        embeddings: np.ndarray | None,
+        lang_weights: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Return (n, 3) probabilities, columns as LABELS."""
+        """Return (n, 3) probabilities, columns as LABELS.
+
+        ``lang_weights`` (n, 4) over `LEXICON_LANGUAGES` says how to read texts of
+        undetermined language (see `lexicon_features`).
+        """
         ...
 
 
@@ -110,6 +119,7 @@ class SentimentHead:
             self.
         """
         lexicon = lexicon_features(texts, langs).astype(np.float64)
+        self.language_means_ = _language_means(embeddings, langs)
         self.lexicon_mean_ = lexicon.mean(axis=0)
         self.lexicon_scale_ = lexicon.std(axis=0) + 1e-6
         use_ngrams = self.ngrams if self.ngrams is not None else len(texts) >= NGRAMS_FROM
@@ -117,9 +127,10 @@ class SentimentHead:
         if use_ngrams and self.feature_set != "lexicon":
             from sklearn.feature_extraction.text import TfidfVectorizer
 
+            forms = [surface_form(text) for text in texts]
             for options in _NGRAM_OPTIONS:
-                self.vectorizers_.append(TfidfVectorizer(**options).fit(texts))
-        features = self._features(texts, langs, embeddings, lexicon)
+                self.vectorizers_.append(TfidfVectorizer(**options).fit(forms))
+        features = self._features(texts, langs, embeddings, lexicon=lexicon)
         self.softmax_ = SoftmaxHead(c_grid=self.c_grid, random_state=self.random_state).fit(
             features, y, sample_weight, groups=groups
         )
@@ -130,32 +141,43 @@ class SentimentHead:
         texts: Sequence[str],
         langs: Sequence[str],
         embeddings: np.ndarray | None,
+        *,
         lexicon: np.ndarray | None = None,
+        lang_weights: np.ndarray | None = None,
     ) -> Any:
         if lexicon is None:
-            lexicon = lexicon_features(texts, langs).astype(np.float64)
+            lexicon = lexicon_features(texts, langs, lang_weights).astype(np.float64)
         scaled = (lexicon - self.lexicon_mean_) / self.lexicon_scale_
         if self.feature_set == "lexicon":
             return scaled
         if embeddings is None or len(embeddings) != len(texts):
             raise ValueError(f"feature set {self.feature_set!r} needs one embedding per text")
         dense = np.asarray(embeddings, dtype=np.float64)
+        if self.language_means_ is not None:
+            weights = language_weights(langs) if lang_weights is None else lang_weights
+            dense = dense - weights @ self.language_means_
         if self.feature_set == "ensemble":
             dense = np.hstack([dense, LEXICON_WEIGHT * scaled])
         if not self.vectorizers_:
             return dense
         import scipy.sparse as sp
 
-        parts = [sp.csr_matrix(dense), *(v.transform(texts) for v in self.vectorizers_)]
+        forms = [surface_form(text) for text in texts]
+        parts = [sp.csr_matrix(dense), *(v.transform(forms) for v in self.vectorizers_)]
         return sp.hstack(parts, format="csr")
 
     def predict_proba(
-        self, texts: Sequence[str], langs: Sequence[str], embeddings: np.ndarray | None
+        self,
+        texts: Sequence[str],
+        langs: Sequence[str],
+        embeddings: np.ndarray | None,
+        lang_weights: np.ndarray | None = None,
     ) -> np.ndarray:
         """Calibrated probabilities, (n, 3), columns as LABELS."""
         if len(texts) == 0:
             return np.zeros((0, len(LABELS)))
-        return self.softmax_.predict_proba(self._features(texts, langs, embeddings))
+        features = self._features(texts, langs, embeddings, lang_weights=lang_weights)
+        return self.softmax_.predict_proba(features)
 
     @property
     def temperature_(self) -> float:
@@ -168,6 +190,11 @@ class SentimentHead:
             **self.softmax_.to_arrays(),
             "lexicon_mean": self.lexicon_mean_,
             "lexicon_scale": self.lexicon_scale_,
+            **(
+                {"language_means": self.language_means_}
+                if self.language_means_ is not None
+                else {}
+            ),
             "feature_set": np.array([self.feature_set]),
         }
         for i, vectorizer in enumerate(self.vectorizers_):
@@ -185,6 +212,7 @@ class SentimentHead:
         head.softmax_ = SoftmaxHead.from_arrays(arrays)
         head.lexicon_mean_ = arrays["lexicon_mean"]
         head.lexicon_scale_ = arrays["lexicon_scale"]
+        head.language_means_ = arrays.get("language_means")
         head.vectorizers_ = []
         for i, options in enumerate(_NGRAM_OPTIONS):
             if f"ngram{i}_terms" not in arrays:
@@ -195,6 +223,23 @@ class SentimentHead:
             vectorizer.idf_ = arrays[f"ngram{i}_idf"]
             head.vectorizers_.append(vectorizer)
         return head
+
+
+def _language_means(embeddings: np.ndarray | None, langs: Sequence[str]) -> np.ndarray | None:
+    """Mean embedding of each of `LEXICON_LANGUAGES` (the overall mean for one not seen).
+
+    The head reads embeddings minus their language's mean, so a sentence and its translation
+    look alike to it and the language itself can never decide a label.
+    """
+    if embeddings is None or len(embeddings) == 0:
+        return None
+    dense = np.asarray(embeddings, dtype=np.float64)
+    means = np.tile(dense.mean(axis=0), (len(LEXICON_LANGUAGES), 1))
+    for column, lang in enumerate(LEXICON_LANGUAGES):
+        rows = np.asarray(langs) == lang
+        if rows.any():
+            means[column] = dense[rows].mean(axis=0)
+    return means
 
 
 _NGRAM_OPTIONS: Final[tuple[dict[str, Any], ...]] = (
@@ -250,12 +295,16 @@ class HeadModel:
         self.uses_embeddings = head.feature_set != "lexicon"
 
     def predict_proba(
-        self, texts: Sequence[str], langs: Sequence[str], embeddings: np.ndarray | None
+        self,
+        texts: Sequence[str],
+        langs: Sequence[str],
+        embeddings: np.ndarray | None,
+        lang_weights: np.ndarray | None = None,
     ) -> np.ndarray:
         """Calibrated probabilities, (n, 3), columns as LABELS."""
         if len(texts) == 0:
             return np.zeros((0, len(LABELS)))
-        proba = self.head.predict_proba(texts, langs, embeddings)
+        proba = self.head.predict_proba(texts, langs, embeddings, lang_weights)
         mask, ruled = surface_rules(texts)
         proba[mask] = ruled[mask]
         return proba

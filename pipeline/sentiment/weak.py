@@ -5,8 +5,14 @@ Clear promoters (NPS 9-10) and the top CSAT answer label their units positive; c
 detractors (5-6) and CES answers give no label. A promoter's comment can still hold a
 complaint ("love the app, but delivery was late"), so a unit the base model confidently reads
 the other way is dropped, and one it confidently reads as neutral ("I ordered a sofa in March")
-is labelled neutral. The head is then trained on those units; seed sentences top up a class
-the customer's data holds too few of (see :func:`seed_weights`).
+is labelled neutral. But a clear detractor's comment holds their reason even when no word of it
+is negative ("Jeg betaler 79 kr mere end sidste år for det samme", "Ingen dækning hjemme"): when
+the base model reads none of a detractor's units as negative, the unit it finds most negative
+is labelled negative (the multiple-instance view: at least one unit of the comment carries the
+score), so the head learns the customer's implicit complaints instead of calling them neutral.
+Answers that say nothing ("ved ikke", "no comment") get no label. The head is then trained on
+those units; seed sentences top up a class the customer's data holds too few of (see
+:func:`seed_weights`).
 """
 
 from __future__ import annotations
@@ -70,17 +76,47 @@ def score_labels(
     return labels
 
 
-def weak_labels(from_scores: pd.Series, base_proba: np.ndarray) -> WeakLabels:
+def mild_detractors(scores: pd.Series, score_types: pd.Series) -> pd.Series:
+    """Whether each unit's record is a mild NPS detractor (5-6): no label of its own.
+
+    Returns:
+        Boolean series aligned with ``scores``.
+    """
+    nps = score_types.eq("nps") & scores.gt(NPS_NEGATIVE_UP_TO) & scores.lt(7)
+    return nps.fillna(False).astype(bool)
+
+
+def weak_labels(
+    from_scores: pd.Series,
+    base_proba: np.ndarray,
+    *,
+    records: Sequence[str] | None = None,
+    texts: Sequence[str] | None = None,
+    mild: np.ndarray | None = None,
+) -> WeakLabels:
     """Refine score labels with the base model's reading of each unit.
 
     Args:
         from_scores: Output of :func:`score_labels`.
         base_proba: (n, 3) base-model probabilities of the same units.
+        records: Each unit's record id: enables the detractor rule (the unit the base model
+            finds most negative in a negative-labelled record with no negative reading is
+            labelled negative).
+        texts: The units' texts: answers that say nothing get no label.
+        mild: Units of mild detractors (NPS 5-6, no label from the score): the detractor rule
+            applies to them too, to a unit the base model does not read as positive.
 
     Returns:
         The refined labels and counts.
     """
+    from pipeline.text.surface import is_non_answer
+
     labels = from_scores.copy()
+    if texts is not None:
+        empty = np.array([is_non_answer(text) for text in texts], dtype=bool)
+        labels[empty] = pd.NA
+    else:
+        empty = np.zeros(len(labels), dtype=bool)
     has = labels.notna().to_numpy()
     positive = (labels == "positive").fillna(False).to_numpy(dtype=bool)
     negative = (labels == "negative").fillna(False).to_numpy(dtype=bool)
@@ -91,8 +127,30 @@ def weak_labels(from_scores: pd.Series, base_proba: np.ndarray) -> WeakLabels:
     neutral = has & ~contradicted & (p_neutral >= NEUTRAL_AGREEMENT)
     labels[contradicted] = pd.NA
     labels[neutral] = "neutral"
+    implicit = np.zeros(len(labels), dtype=bool)
+    if records is not None:
+        frame = pd.DataFrame(
+            {
+                "record": np.asarray(records, dtype=object),
+                "p": p_negative,
+                "candidate": (negative & ~contradicted & ~empty)
+                | (
+                    (np.zeros(len(labels), dtype=bool) if mild is None else mild)
+                    & ~empty
+                    & (p_positive < np.maximum(p_negative, p_neutral))
+                ),
+                "read_negative": (labels == "negative").fillna(False).to_numpy(dtype=bool)
+                & (p_negative >= np.maximum(p_neutral, p_positive)),
+            }
+        )
+        unread = frame.groupby("record")["read_negative"].transform("any").to_numpy() == 0
+        pool = frame[frame["candidate"].to_numpy() & unread]
+        if not pool.empty:
+            implicit[pool.groupby("record")["p"].idxmax().to_numpy()] = True
+        labels[implicit] = "negative"
     counts = {"from_scores": int(has.sum()), "contradicted": int(contradicted.sum())}
-    counts["neutral_by_base"] = int(neutral.sum())
+    counts["neutral_by_base"] = int((neutral & ~implicit).sum())
+    counts["implicit_negative"] = int(implicit.sum())
     for label in LABELS:
         counts[label] = int((labels == label).fillna(False).sum())
     return WeakLabels(labels, counts)

@@ -97,23 +97,29 @@ class AnalyticsTables:
     def quote_candidates(self, per_theme: int = 10) -> pd.DataFrame:
         """Detractors' negative and promoters' positive units, most typical first.
 
+        A detractor's unit read neutral is a candidate too, after the negative ones: an
+        implicit complaint ("third price rise this year") is the reason as much as a negative
+        word is. Passives' units are candidates for a theme that has nothing else.
+
         Returns:
-            theme_id, nps_category, text, similarity: up to ``per_theme`` distinct texts per
-            theme and category.
+            theme_id, nps_category, text, similarity, neutral (read neutral): up to
+            ``per_theme`` distinct texts per theme and category.
         """
         return self._db.execute(
-            f"SELECT {THEME_ID}, nps_category, text, similarity FROM ("
-            f"  SELECT t.{THEME_ID}, r.nps_category, u.text, max(t.similarity) AS similarity "
+            f"SELECT {THEME_ID}, nps_category, text, similarity, neutral FROM ("
+            f"  SELECT t.{THEME_ID}, r.nps_category, u.text, max(t.similarity) AS similarity, "
+            "   bool_and(s.label = 'neutral') AS neutral "
             f'  FROM main."{UNIT_THEMES.name}" t '
             f'  JOIN main."{OPINION_UNITS.name}" u USING ({UNIT_ID}) '
             f'  JOIN main."{RECORDS.name}" r ON r.{RECORD_ID} = t.{RECORD_ID} '
             f'  JOIN main."{UNIT_SENTIMENT.name}" s ON s.{UNIT_ID} = t.{UNIT_ID} '
             f"  WHERE t.{THEME_ID} IS NOT NULL AND r.score_type = 'nps' AND ("
-            "    (r.nps_category = 'detractor' AND s.label = 'negative') OR "
-            "    (r.nps_category = 'promoter' AND s.label = 'positive')) "
+            "    (r.nps_category = 'detractor' AND s.label IN ('negative', 'neutral')) OR "
+            "    (r.nps_category = 'promoter' AND s.label = 'positive') OR "
+            "    r.nps_category = 'passive') "
             "  GROUP BY ALL) "
             f"QUALIFY row_number() OVER (PARTITION BY {THEME_ID}, nps_category "
-            "ORDER BY similarity DESC, text) <= ? ORDER BY 1, 2, 4 DESC, 3",
+            "ORDER BY neutral, similarity DESC, text) <= ? ORDER BY 1, 2, 5, 4 DESC, 3",
             [per_theme],
         ).df()
 
@@ -134,11 +140,13 @@ class AnalyticsTables:
         ).df()
 
     def units_of(self, record_ids: list[str]) -> pd.DataFrame:
-        """The opinion units of these records: record_id, position, text, label, score."""
+        """The units of these records: record_id, position, text, label, score, churn_intent."""
         if not record_ids:
-            return pd.DataFrame(columns=[RECORD_ID, "position", "text", "label", "score"])
+            return pd.DataFrame(
+                columns=[RECORD_ID, "position", "text", "label", "score", "churn_intent"]
+            )
         return self._db.execute(
-            f"SELECT u.{RECORD_ID}, u.position, u.text, s.label, s.score "
+            f"SELECT u.{RECORD_ID}, u.position, u.text, s.label, s.score, s.churn_intent "
             f'FROM main."{OPINION_UNITS.name}" u '
             f'LEFT JOIN main."{UNIT_SENTIMENT.name}" s USING ({UNIT_ID}) '
             f"WHERE u.{RECORD_ID} IN (SELECT unnest(?::VARCHAR[])) ORDER BY 1, 2",

@@ -32,6 +32,8 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Final, Protocol, TypeVar
 
+from pipeline.text.surface import surface_form
+
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
@@ -77,6 +79,10 @@ class LanguageDetector(Protocol):
 
     def detect(self, texts: Sequence[str], *, languages: Sequence[str] = LANGUAGES) -> list[str]:
         """Return one code from ``languages``, or "und", per text, in input order."""
+        ...
+
+    def probabilities(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        """Return (n_texts, 4) float32 probabilities over `LANGUAGES`, rows summing to 1."""
         ...
 
 
@@ -416,7 +422,8 @@ def detect_languages(
             f"Languages must be some of {', '.join(LANGUAGES)}; got {list(languages)!r}."
         )
     languages = tuple(code for code in LANGUAGES if code in set(languages))
-    cleaned = [strip_noise(text) for text in texts]
+    # the surface form: shouting or an added "!" never changes a text's language
+    cleaned = [surface_form(strip_noise(text)) for text in texts]
     keep = []
     for i, text in enumerate(cleaned):
         words = _WORD.findall(text)
@@ -428,3 +435,48 @@ def detect_languages(
         for i, code in zip(keep, found, strict=True):
             codes[i] = code
     return codes
+
+
+def language_weights(
+    texts: Sequence[str],
+    codes: Sequence[str],
+    *,
+    detector: str = DEFAULT_DETECTOR,
+    languages: Sequence[str] = LANGUAGES,
+) -> NDArray[np.float64]:
+    """How much each text is in each of `LANGUAGES`: what a lexicon should read it as.
+
+    A text with a language code is all that language. An "und" text (mostly short: "Meget
+    utilfreds!") is spread over ``languages`` (the workspace's) by the detector's
+    probabilities restricted to them; a text the detector knows nothing of (no letters), evenly.
+
+    Args:
+        texts: The texts.
+        codes: Their codes from `detect_languages`.
+        detector: A key of `DETECTORS`.
+        languages: The workspace's languages (a subset of `LANGUAGES`).
+
+    Returns:
+        (n, len(LANGUAGES)) float64, rows summing to 1, columns in `LANGUAGES` order.
+    """
+    import numpy as np
+
+    allowed = np.array([code in set(languages) for code in LANGUAGES], dtype=float)
+    if not allowed.any():
+        raise ValueError(f"Languages must be some of {', '.join(LANGUAGES)}; got {languages!r}.")
+    weights = np.zeros((len(texts), len(LANGUAGES)))
+    unsure = []
+    for row, code in enumerate(codes):
+        if code in LANGUAGES:
+            weights[row, LANGUAGES.index(code)] = 1.0
+        else:
+            unsure.append(row)
+    if unsure:
+        found = _build(detector).probabilities(
+            [surface_form(strip_noise(texts[i])) for i in unsure]
+        )
+        restricted = np.asarray(found, dtype=float) * allowed
+        totals = restricted.sum(axis=1, keepdims=True)
+        even = allowed / allowed.sum()
+        weights[unsure] = np.where(totals > 0, restricted / np.maximum(totals, 1e-12), even)
+    return weights

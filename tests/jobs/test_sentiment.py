@@ -17,11 +17,13 @@ from pipeline.errors import NotEnoughDataError
 from pipeline.jobs.enrich import enrich_pending
 from pipeline.jobs.ingest import ingest_files
 from pipeline.jobs.sentiment import (
+    ensure_weak_sentiment,
     evaluate_sentiment,
     predict_sentiment,
     score_sentiment,
     sentiment_model,
     train_weak_sentiment,
+    unit_scorer,
 )
 from pipeline.sentiment import LABELS, WEAK_KIND, NoWeakModelError, seed_head, seed_vectors
 from pipeline.sentiment.evaluate import evaluate_predictions
@@ -70,12 +72,33 @@ CLEAR = [
 
 @pytest.mark.parametrize("name", ["ensemble", "embedding", "lexicon"])
 def test_each_seed_model_reads_clear_sentences_in_every_language(cfg: Config, name: str) -> None:
-    model = sentiment_model(cfg, name=name)
+    model = unit_scorer(cfg, name=name)
     result = predict_sentiment(cfg, [text for text, _, _ in CLEAR], model=model)
-    assert list(result.columns) == ["text", "label", "score", "confidence", "lang"]
+    assert list(result.columns) == [
+        "text", "label", "score", "confidence", "lang", "churn_intent", "churn_probability"
+    ]  # fmt: skip
     assert result["lang"].tolist() == [lang for _, lang, _ in CLEAR]
     assert result["label"].tolist() == [label for _, _, label in CLEAR]
-    assert model[0].name == name and model[0].version
+    assert not result["churn_intent"].any()
+    assert model[0].model.name == name and model[0].version.startswith(model[0].model.version)
+
+
+@pytest.mark.parametrize("name", ["ensemble", "lexicon"])
+def test_churn_threats_are_found_in_every_language_and_read_negative(
+    cfg: Config, name: str
+) -> None:
+    threats = [
+        "Jeg overvejer at skifte udbyder.",
+        "Jeg vurderer å bytte leverandør.",
+        "Jag funderar på att byta leverantör.",
+        "I'm thinking about switching provider.",
+    ]
+    calm = ["Jeg skiftede router i går.", "When does my parcel ship?"]
+    result = predict_sentiment(cfg, threats + calm, model=unit_scorer(cfg, name=name))
+    assert result["churn_intent"].tolist() == [True] * 4 + [False] * 2
+    assert (result["churn_probability"][:4] > result["churn_probability"][4:].max()).all()
+    if name == "ensemble":
+        assert (result["label"][:4] == "negative").all(), result
 
 
 def test_neutral_statements_read_neutral(cfg: Config) -> None:
@@ -276,9 +299,27 @@ def test_weak_head_is_trained_on_scores_stored_versioned_and_used_by_auto(
     assert ModelStore(Path("models")).latest_version(WEAK_KIND) == manifest["version"]
 
     rescored = score_sentiment(cfg)
-    assert rescored.model == f"weak@{manifest['version']}"
+    assert rescored.model.startswith(f"weak@{manifest['version']}+churn")
     assert rescored.records == first.records
     assert rescored.embedded == 0 and rescored.reused_embeddings == rescored.units
+    assert ensure_weak_sentiment(cfg) is None  # the stored head is usable
+
+
+def test_a_head_of_an_older_revision_is_not_used_and_is_retrained(
+    cfg: Config, tmp_path: Path
+) -> None:
+    _ingest_and_enrich(cfg, scored_comments(300, seed=4), tmp_path)
+    old = train_weak_sentiment(cfg)
+    manifest_file = Path(old["path"]) / "manifest.json"
+    stale = json.loads(manifest_file.read_text())
+    stale["head_revision"] = 1  # its features no longer match the code's
+    manifest_file.write_text(json.dumps(stale))
+    assert sentiment_model(cfg, name="auto")[0].name == "ensemble"
+    with pytest.raises(NoWeakModelError, match="head revision 1"):
+        sentiment_model(cfg, name="weak")
+    trained = ensure_weak_sentiment(cfg)
+    assert trained is not None and trained["version"] != old["version"]
+    assert sentiment_model(cfg, name="auto")[0].name == "weak"
 
 
 def test_weak_head_refuses_to_train_on_too_little_scored_feedback(
@@ -312,14 +353,19 @@ def cli_workspace(cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_cli_sentiment_reads_stdin_and_writes_json_lines(cli_workspace: Path) -> None:
-    lines = ["Fantastic service, thank you!", "", "Elendig kundeservice, meget skuffet.", "😡"]
+    lines = [
+        "Fantastic service, thank you!", "", "Elendig kundeservice, meget skuffet.", "😡",
+        "Jeg overvejer at skifte udbyder.",
+    ]  # fmt: skip
     result = runner.invoke(app, ["sentiment"], input="\n".join(lines) + "\n")
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [row["text"] for row in rows] == lines
-    assert all(set(row) == {"text", "label", "score", "confidence", "lang"} for row in rows)
-    assert [row["label"] for row in rows] == ["positive", "neutral", "negative", "negative"]
+    keys = {"text", "label", "score", "confidence", "lang", "churn_intent", "churn_probability"}
+    assert all(set(row) == keys for row in rows)
+    assert [row["label"] for row in rows][:4] == ["positive", "neutral", "negative", "negative"]
     assert rows[2]["lang"] == "da"
+    assert [row["churn_intent"] for row in rows] == [False] * 4 + [True]
 
 
 def test_cli_eval_sentiment_on_csv_and_jsonl_with_a_label_map(cli_workspace: Path) -> None:
@@ -351,6 +397,37 @@ def test_cli_eval_sentiment_on_csv_and_jsonl_with_a_label_map(cli_workspace: Pat
     )  # fmt: skip
     assert table.exit_code == 0, table.output
     assert "2-fold cross-validation" in table.stdout and "Confusion matrix" in table.stdout
+
+
+def test_cli_eval_sentiment_reports_churn_intent_per_gold_language(cli_workspace: Path) -> None:
+    rows = [
+        ("Jeg overvejer at skifte udbyder.", "negative", 1, "da"),
+        ("Tak for hurtig hjælp!", "positive", 0, "da"),
+        ("I'm thinking about switching provider.", "negative", 1, "en"),
+        ("When does my parcel ship?", "neutral", 0, "en"),
+        ("Jag funderar på att byta leverantör.", "negative", 1, "sv"),
+        ("Bra service, tack!", "positive", 0, "sv"),
+    ]
+    pd.DataFrame(rows, columns=["text", "label", "churn", "lang"]).to_csv("c.csv", index=False)
+    args = ["eval", "sentiment", "--data", "c.csv", "--text-col", "text", "--label-col",
+            "label", "--churn-col", "churn", "--lang-col", "lang"]  # fmt: skip
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert set(report["per_language"]) == {"da", "en", "sv"}
+    assert report["churn"]["positives"] == 3
+    assert report["churn"]["precision"] == report["churn"]["recall"] == 1.0
+    assert set(report["churn"]["per_language"]) == {"da", "en", "sv"}
+    assert set(report["per_class_recall"]) == set(LABELS)
+    table = runner.invoke(app, args)
+    assert table.exit_code == 0 and "Churn intent" in table.stdout
+
+    pd.DataFrame([("x", "negative", "maybe", "da")], columns=["text", "label", "churn", "lang"]
+                 ).to_csv("bad.csv", index=False)  # fmt: skip
+    bad = runner.invoke(app, ["eval", "sentiment", "--data", "bad.csv", "--text-col", "text",
+                              "--label-col", "label", "--churn-col", "churn"])  # fmt: skip
+    assert bad.exit_code != 0
+    assert "bad.csv" in bad.output and "churn" in bad.output and "line 2" in bad.output
 
 
 def test_cli_eval_names_file_line_and_field_for_bad_labels(cli_workspace: Path) -> None:
@@ -385,7 +462,7 @@ def test_cli_score_train_and_score_again(cli_workspace: Path) -> None:
     assert version is not None
 
     again = json.loads(runner.invoke(app, ["score", "--json"]).stdout)
-    assert again["model"] == f"weak@{version}" and again["records"] == 300
+    assert again["model"].startswith(f"weak@{version}+churn") and again["records"] == 300
     assert again["embedded"] == 0
     unchanged = runner.invoke(app, ["score"])
     assert "Nothing to score" in unchanged.stdout

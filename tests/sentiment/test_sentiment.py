@@ -55,6 +55,58 @@ def test_lexicon_polarity_has_the_right_sign(text: str, lang: str, sign: int) ->
     assert np.sign(round(float(polarity), 6)) == sign
 
 
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("utilfreds", "da"),
+        ("meget utilfredse kunder", "da"),
+        ("uhøflige ansatte", "da"),
+        ("misfornøyd", "nb"),
+        ("uvennlig betjening", "nb"),
+        ("missnöjd", "sv"),
+        ("ohjälpsam personal", "sv"),
+        ("ikke tilfreds", "da"),
+        ("inte nöjd", "sv"),
+        ("ikkje fornøyd", "nb"),
+    ],
+)
+def test_nordic_negating_prefixes_and_negation_read_negative(text: str, lang: str) -> None:
+    polarity = lexicon_polarity(lexicon_features([text], [lang]))[0]
+    assert polarity < 0, (text, polarity)
+
+
+def test_negation_stops_at_the_end_of_its_clause() -> None:
+    negated, separate = lexicon_polarity(
+        lexicon_features(["ikke tilfreds", "ikke noget problem. tilfreds"], ["da", "da"])
+    )
+    assert negated < 0 < separate
+
+
+def test_punctuation_and_case_never_move_a_lexicon_feature() -> None:
+    texts = ["Meget utilfreds", "Elendig service", "Great staff", "Når kommer pakken?"]
+    langs = ["da", "da", "en", "da"]
+    base = lexicon_features(texts, langs)
+    for variant in ([t + "!" for t in texts], [t.upper() for t in texts],
+                    [t.lower() + "!!!" for t in texts]):  # fmt: skip
+        assert np.array_equal(lexicon_features(variant, langs), base)
+
+
+def test_an_undetermined_text_is_read_with_its_likely_languages() -> None:
+    from pipeline.sentiment.lexicon import LEXICON_LANGUAGES, language_weights
+
+    # "missnöjd" is only in the Swedish list: read as English it says nothing
+    as_english = lexicon_features(["missnöjd"], ["und"], np.array([[0.0, 0.0, 0.0, 1.0]]))
+    as_swedish = lexicon_features(["missnöjd"], ["und"], np.array([[0.0, 0.1, 0.9, 0.0]]))
+    assert lexicon_polarity(as_english)[0] == 0
+    assert lexicon_polarity(as_swedish)[0] < 0
+    # without weights "und" is spread evenly over the four lexicons
+    weights = language_weights(["und", "sv"])
+    assert np.allclose(weights[0], 1 / len(LEXICON_LANGUAGES))
+    assert weights[1].tolist() == [0.0, 0.0, 1.0, 0.0]
+    with pytest.raises(ValueError, match="language weights"):
+        lexicon_features(["a", "b"], ["en", "en"], np.ones((1, 4)))
+
+
 def test_lexicon_features_shape_and_empty_text() -> None:
     features = lexicon_features(["", "?!", "hello"], ["und", "und", "en"])
     assert features.shape == (3, len(FEATURES))
@@ -188,9 +240,45 @@ def test_weak_labels_drop_contradicted_units_and_take_confident_neutrals() -> No
     result = weak_labels(from_scores, base)
     assert result.labels.fillna("-").tolist() == ["positive", "-", "neutral", "negative", "-"]
     assert result.counts == {
-        "from_scores": 4, "contradicted": 1, "neutral_by_base": 1,
+        "from_scores": 4, "contradicted": 1, "neutral_by_base": 1, "implicit_negative": 0,
         "negative": 1, "neutral": 1, "positive": 1,
     }  # fmt: skip
+
+
+def test_a_detractor_comment_read_all_neutral_teaches_its_most_negative_unit() -> None:
+    # record a: a detractor whose units the base reads neutral -> its most negative one is the
+    # complaint; record b: a detractor with a unit read negative keeps its neutral context;
+    # record c: a detractor who only said "ved ikke" teaches nothing
+    texts = ["Jeg betaler 79 kr mere end sidste år", "Routeren virker", "Elendig service",
+             "Jeg bor i Aarhus", "ved ikke", "Mine børn elsker appen"]  # fmt: skip
+    from_scores = pd.Series(["negative"] * 5 + ["positive"], dtype="str")
+    base = np.array(
+        [[0.3, 0.65, 0.05], [0.1, 0.8, 0.1], [0.9, 0.05, 0.05], [0.1, 0.8, 0.1],
+         [0.2, 0.75, 0.05], [0.05, 0.15, 0.8]]
+    )  # fmt: skip
+    records = ["a", "a", "b", "b", "c", "d"]
+    result = weak_labels(from_scores, base, records=records, texts=texts)
+    assert result.labels.fillna("-").tolist() == [
+        "negative", "neutral", "negative", "neutral", "-", "positive"
+    ]  # fmt: skip
+    assert result.counts["implicit_negative"] == 1
+    # without record ids the old reading stands
+    plain = weak_labels(from_scores, base)
+    assert plain.labels.tolist()[0] == "neutral"
+
+
+def test_a_mild_detractor_teaches_an_implicit_complaint_but_never_its_praise() -> None:
+    from pipeline.sentiment.weak import mild_detractors
+
+    scores = pd.Series([5.0, 6.0, 6.0, 7.0, 3.0])
+    kinds = pd.Series(["nps", "nps", "nps", "nps", "csat"])
+    assert mild_detractors(scores, kinds).tolist() == [True, True, True, False, False]
+    texts = ["Tredje prisstigning i år", "Søde medarbejdere", "Hurtig levering"]
+    from_scores = pd.Series([pd.NA] * 3, dtype="str")
+    base = np.array([[0.3, 0.6, 0.1], [0.02, 0.08, 0.9], [0.05, 0.15, 0.8]])
+    mild = np.array([True, True, True])
+    result = weak_labels(from_scores, base, records=["a", "b", "b"], texts=texts, mild=mild)
+    assert result.labels.fillna("-").tolist() == ["negative", "-", "-"]
 
 
 # --- evaluation -----------------------------------------------------------------------------

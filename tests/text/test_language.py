@@ -205,3 +205,26 @@ def test_the_configuration_names_exactly_the_detectors_there_are() -> None:
     assert set(get_args(LanguageDetector)) == set(DETECTORS)
     with pytest.raises(ConfigError, match=r"enrich\.language_detector"):
         config_from_dict({"enrich": {"language_detector": "fasttext"}})
+
+
+def test_language_weights_one_hot_for_known_and_spread_for_undetermined() -> None:
+    import numpy as np
+
+    from pipeline.text.language import LANGUAGES, language_weights
+
+    texts = ["Jeg er meget tilfreds med jeres service", "Meget utilfreds!", "👍", "ok"]
+    codes = ["da", "und", "und", "und"]
+    weights = language_weights(texts, codes, languages=["da", "sv"])
+    assert weights.shape == (4, len(LANGUAGES))
+    assert np.allclose(weights.sum(axis=1), 1)
+    assert weights[0].tolist() == [1.0, 0.0, 0.0, 0.0]
+    # undetermined texts only get the workspace's languages
+    assert np.allclose(weights[1:, [LANGUAGES.index("nb"), LANGUAGES.index("en")]], 0)
+    assert weights[1, LANGUAGES.index("da")] > weights[1, LANGUAGES.index("sv")]
+
+
+def test_language_weights_refuse_unknown_languages() -> None:
+    from pipeline.text.language import language_weights
+
+    with pytest.raises(ValueError, match="Languages must be"):
+        language_weights(["x"], ["und"], languages=["fi"])
