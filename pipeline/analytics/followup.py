@@ -40,6 +40,13 @@ QUEUED: Final = "queued"
 QUARANTINED: Final = "quarantined"
 
 
+def churn_count(followups: pd.DataFrame) -> int:
+    """How many follow-ups state churn intent (a table from before churn intent counts none)."""
+    if followups.empty or "churn_intent" not in followups:
+        return 0
+    return int(followups["churn_intent"].fillna(False).astype(bool).sum())
+
+
 def _owner_lookup(themes: pd.DataFrame, owners: Mapping[str, str]) -> dict[int, str]:
     """theme_id -> owner, from owners keyed by theme id, label or keyword; children inherit.
 

@@ -18,6 +18,7 @@ from typing import Any, Final, cast
 
 import pandas as pd
 
+from pipeline.analytics.followup import churn_count
 from pipeline.schemas import ALERTS, DRIVERS, FOLLOWUPS, NPS_BY_SEGMENT
 
 #: Drivers listed in the summary's improvement list.
@@ -159,11 +160,7 @@ def summarise_tables(
         alerts=active.reset_index(drop=True),
         queued=len(queued),
         at_risk=int(queued["at_risk"].sum()) if not queued.empty else 0,
-        churn_intent=(
-            int(queued["churn_intent"].fillna(False).astype(bool).sum())
-            if not queued.empty and "churn_intent" in queued
-            else 0
-        ),
+        churn_intent=churn_count(queued),
         seed=seed,
         models=dict(models or {}),
     )

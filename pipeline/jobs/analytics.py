@@ -26,6 +26,7 @@ from pipeline.analytics.followup import (
     FOLLOWUP_COLUMNS,
     QUEUED,
     build_followups,
+    churn_count,
     followup_candidates,
 )
 from pipeline.analytics.metrics import nps_by_segment, period_starts
@@ -255,11 +256,7 @@ def _report(
         followups=len(followups),
         queued=int((followups["status"] == QUEUED).sum()) if not followups.empty else 0,
         at_risk=int(followups["at_risk"].sum()) if not followups.empty else 0,
-        churn_intent=(
-            int(followups["churn_intent"].fillna(False).astype(bool).sum())
-            if not followups.empty and "churn_intent" in followups
-            else 0
-        ),
+        churn_intent=churn_count(followups),
         segment_rows=len(scores),
         seconds=round(time.perf_counter() - started, 2),
         computed_at=pd.Timestamp(stamp).isoformat(),

@@ -324,16 +324,12 @@ def train_weak_sentiment(cfg: Config) -> dict[str, Any]:
     return {"version": stored.version, "path": str(stored.path), **stored.manifest}
 
 
-def _predict(
-    cfg: Config,
-    sentiment: SentimentModel,
-    embedding: Embedding,
-    texts: list[str],
-    langs: list[str],
+def _score_texts(
+    cfg: Config, scorer: UnitScorer, embedding: Embedding, texts: list[str], langs: list[str]
 ) -> np.ndarray:
-    """Class probabilities of cleaned texts (embedded only when the model uses embeddings)."""
-    vectors = embedding.encode(texts) if sentiment.uses_embeddings else None
-    return sentiment.predict_proba(texts, langs, vectors, reading_weights(cfg, texts, langs))
+    """`UnitScorer.score` of cleaned texts, embedded only when the model uses embeddings."""
+    vectors = embedding.encode(texts) if scorer.model.uses_embeddings else None
+    return scorer.score(texts, langs, vectors, reading_weights(cfg, texts, langs))
 
 
 def predict_sentiment(
@@ -359,8 +355,7 @@ def predict_sentiment(
 
     scorer, embedding = model or unit_scorer(cfg)
     cleaned, langs = prepare_texts(cfg, texts, source=source)
-    vectors = embedding.encode(cleaned) if scorer.model.uses_embeddings else None
-    scores = scorer.score(cleaned, langs, vectors, reading_weights(cfg, cleaned, langs))
+    scores = _score_texts(cfg, scorer, embedding, cleaned, langs)
     result = sentiment_frame(scores[:, :3])
     churn = churn_frame(scores[:, 3], scorer.churn.threshold_)
     return result.assign(
@@ -412,8 +407,7 @@ def evaluate_sentiment(
     churn_result = None
     if cv is None:
         scorer, embedding = unit_scorer(cfg, name=model_name)
-        vectors = embedding.encode(cleaned) if scorer.model.uses_embeddings else None
-        scores = scorer.score(cleaned, langs, vectors, reading_weights(cfg, cleaned, langs))
+        scores = _score_texts(cfg, scorer, embedding, cleaned, langs)
         proba = scores[:, :3]
         if churn is not None:
             churn_result = evaluate_flags(

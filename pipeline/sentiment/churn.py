@@ -21,7 +21,6 @@ on five-fold predictions over the training sentences.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Sequence
 from functools import cache
@@ -31,6 +30,7 @@ from typing import Any, Final, Self
 import numpy as np
 import pandas as pd
 
+from pipeline.sentiment.seed import tsv_fingerprint, tsv_rows
 from pipeline.text.surface import surface_form
 
 #: Languages with a churn seed file.
@@ -143,24 +143,16 @@ def churn_examples() -> pd.DataFrame:
     Raises:
         ValueError: When a seed file holds a malformed line (a packaging error).
     """
-    rows: list[tuple[str, int, str]] = []
-    for lang in CHURN_LANGUAGES:
-        for number, line in enumerate(_seed_text(lang).splitlines(), start=1):
-            if not line.strip():
-                continue
-            flag, sep, text = line.partition("\t")
-            if not sep or flag not in {"0", "1"} or not text.strip():
-                raise ValueError(f"churn_seed/{lang}.tsv line {number}: malformed: {line!r}")
-            rows.append((text.strip(), int(flag), lang))
+    rows = [
+        (text, int(flag), lang)
+        for text, flag, lang in tsv_rows("churn_seed", _seed_text, CHURN_LANGUAGES, {"0", "1"})
+    ]
     return pd.DataFrame(rows, columns=["text", "churn", "lang"]).drop_duplicates("text")
 
 
 def churn_fingerprint() -> str:
     """A short hash of the shipped churn sentences (changes when they change)."""
-    digest = hashlib.blake2b(digest_size=8)
-    for lang in CHURN_LANGUAGES:
-        digest.update(_seed_text(lang).encode())
-    return digest.hexdigest()
+    return tsv_fingerprint(_seed_text, CHURN_LANGUAGES)
 
 
 class ChurnHead:

@@ -187,7 +187,7 @@ def _lookup(word: str, table: dict[str, float], lang: str) -> float:
     for prefix in _NEGATING_PREFIXES[lang]:
         stem = word[len(prefix) :]
         if word.startswith(prefix) and len(stem) >= _MIN_STEM:
-            positive = max(_lookup(stem, table, "und"), _stripped(stem, table))
+            positive = max(table.get(stem, 0.0), _stripped(stem, table))
             if positive > 0:
                 return -positive  # utilfreds: the opposite of tilfreds
     return 0.0

@@ -9,6 +9,7 @@ set is shipped; those are used for evaluation only.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Collection, Sequence
 from functools import cache
 from importlib import resources
 from typing import Final
@@ -37,21 +38,44 @@ def seed_examples() -> pd.DataFrame:
     Raises:
         ValueError: When a seed file holds a malformed line (a packaging error).
     """
-    rows: list[tuple[str, str, str]] = []
-    for lang in SEED_LANGUAGES:
-        for number, line in enumerate(_seed_text(lang).splitlines(), start=1):
-            if not line.strip():
-                continue
-            label, sep, text = line.partition("\t")
-            if not sep or label not in LABELS or not text.strip():
-                raise ValueError(f"sentiment_seed/{lang}.tsv line {number}: malformed: {line!r}")
-            rows.append((text.strip(), label, lang))
+    rows = tsv_rows("sentiment_seed", _seed_text, SEED_LANGUAGES, LABELS)
     return pd.DataFrame(rows, columns=["text", "label", "lang"]).drop_duplicates("text")
 
 
 def seed_fingerprint() -> str:
     """A short hash of the shipped sentences (changes when they change)."""
+    return tsv_fingerprint(_seed_text, SEED_LANGUAGES)
+
+
+def tsv_rows(
+    folder: str, read: Callable[[str], str], langs: Sequence[str], keys: Collection[str]
+) -> list[tuple[str, str, str]]:
+    """(text, key, lang) of each ``<key><TAB><text>`` line of a shipped file per language.
+
+    Args:
+        folder: The resource folder's name (for the error message).
+        read: Returns a language's file as text.
+        langs: The languages, in order.
+        keys: The keys a line may start with.
+
+    Raises:
+        ValueError: For a malformed line, naming the file and line (a packaging error).
+    """
+    rows: list[tuple[str, str, str]] = []
+    for lang in langs:
+        for number, line in enumerate(read(lang).splitlines(), start=1):
+            if not line.strip():
+                continue
+            key, sep, text = line.partition("\t")
+            if not sep or key not in keys or not text.strip():
+                raise ValueError(f"{folder}/{lang}.tsv line {number}: malformed: {line!r}")
+            rows.append((text.strip(), key, lang))
+    return rows
+
+
+def tsv_fingerprint(read: Callable[[str], str], langs: Sequence[str]) -> str:
+    """A short hash of the shipped files of ``langs`` (changes when they change)."""
     digest = hashlib.blake2b(digest_size=8)
-    for lang in SEED_LANGUAGES:
-        digest.update(_seed_text(lang).encode())
+    for lang in langs:
+        digest.update(read(lang).encode())
     return digest.hexdigest()
