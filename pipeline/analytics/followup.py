@@ -8,7 +8,11 @@ owner; else ``default_owner``) and an at-risk flag. When ``customer_id`` links c
 customer is **at risk** when the detractor also had a negative chat within ``risk_window_days``
 days (before or after), or ``repeated_low_csat`` or more low CSAT answers in that window. Any
 follow-up whose comment states churn intent ("overvejer at skifte", "thinking about switching")
-is at risk, linked or not; its churn sentences are among its key sentences.
+is at risk, linked or not; its churn sentences are among its key sentences. A detractor none of
+whose units reads negative still wrote why: its key sentences are then its neutral units that
+lean negative (``p_negative >= p_positive``: "Jeg har 10 Mbit i stedet for 100."), most negative
+first — the same implicit complaints the theme report quotes. Non-answers ("nej tak", "test")
+and units that read positive are never key sentences.
 
 **Quarantine**: a customer is queued for a call-back at most once per ``quarantine_days``
 days: a later follow-up of the same customer inside that window is kept but marked
@@ -27,6 +31,7 @@ import pandas as pd
 
 from pipeline.config import FollowupConfig
 from pipeline.text.redact import redact_text
+from pipeline.text.surface import is_non_answer
 
 #: Columns of the `followups` table, in order.
 FOLLOWUP_COLUMNS: Final = (
@@ -181,6 +186,23 @@ def _quarantine(
     return status, by
 
 
+def _key_units(units: pd.DataFrame, leaving: np.ndarray) -> pd.DataFrame:
+    """Each record's key units: negative or churn units, else its implicit complaints.
+
+    Implicit complaints are neutral units that lean negative (score <= 0) and say something.
+    ``units`` is sorted by record and score.
+    """
+    key = (units["label"] == "negative").to_numpy() | leaving
+    explained = set(units.loc[key, "record_id"])
+    implicit = (
+        (units["label"] == "neutral").to_numpy()
+        & (units["score"] <= 0).to_numpy()
+        & ~units["record_id"].isin(explained).to_numpy()
+        & ~units["text"].map(is_non_answer).to_numpy(dtype=bool)
+    )
+    return units[key | implicit]
+
+
 def build_followups(
     records: pd.DataFrame,
     mentions: pd.DataFrame,
@@ -232,7 +254,7 @@ def build_followups(
         else pd.Series(False, index=negative.index)
     )
     churned = set(negative.loc[leaving.to_numpy(), "record_id"])
-    negative = negative[(negative["label"] == "negative") | leaving]
+    negative = _key_units(negative, leaving.to_numpy())
     sentences = negative.groupby("record_id")["text"].agg(
         lambda texts: [redact_text(text) for text in texts.head(rule.sentences)]
     )

@@ -95,12 +95,15 @@ class UnitScorer:
         churn probability (see `with_churn`).
         """
         from pipeline.sentiment import with_churn
+        from pipeline.sentiment.churn import is_question
 
         proba = self.model.predict_proba(texts, langs, vectors, weights)
         churn = self.churn.predict_proba(texts, vectors if self.churn.uses_embeddings else None)
         if not len(texts):
             return np.zeros((0, 4))
-        return np.column_stack([with_churn(proba, churn, self.churn.threshold_), churn])
+        asking = np.array([is_question(text) for text in texts], dtype=bool)
+        mixed = with_churn(proba, churn, self.churn.threshold_, asking)
+        return np.column_stack([mixed, churn])
 
 
 def unit_scorer(cfg: Config, *, name: str | None = None) -> tuple[UnitScorer, Embedding]:
@@ -258,7 +261,7 @@ def train_weak_sentiment(cfg: Config) -> dict[str, Any]:
         NotEnoughDataError: With fewer than ``sentiment.weak_min_units`` usable units, or
             fewer than 20 of positive or negative.
     """
-    from pipeline.sentiment import WEAK_HEAD_REVISION, WEAK_KIND, seed_vectors
+    from pipeline.sentiment import WEAK_KIND, seed_vectors, weak_head_revision
     from pipeline.sentiment.weak import (
         mild_detractors,
         score_labels,
@@ -311,7 +314,7 @@ def train_weak_sentiment(cfg: Config) -> dict[str, Any]:
         {
             "embedder": embedding.embedder_id,
             "embed_settings": cfg.embed.model_dump(mode="json"),
-            "head_revision": WEAK_HEAD_REVISION,
+            "head_revision": weak_head_revision(),
             "feature_set": "ensemble",
             "trained_at": dt.datetime.now(dt.UTC).isoformat(),
             "weak_labels": counts,
@@ -459,14 +462,14 @@ def ensure_weak_sentiment(cfg: Config) -> dict[str, Any] | None:
         The new head's manifest (without the config), or None when one exists, the model is
         not auto, or there is not yet enough scored feedback (logged, not an error).
     """
-    from pipeline.sentiment import WEAK_HEAD_REVISION, WEAK_KIND
+    from pipeline.sentiment import WEAK_KIND, weak_head_revision
 
     if cfg.sentiment.model != "auto":
         return None
     latest = ModelStore(cfg.models.dir).load(WEAK_KIND)
     if (
         latest is not None
-        and latest.manifest.get("head_revision") == WEAK_HEAD_REVISION
+        and latest.manifest.get("head_revision") == weak_head_revision()
         and latest.manifest.get("embed_settings") == cfg.embed.model_dump(mode="json")
     ):
         return None

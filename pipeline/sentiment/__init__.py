@@ -31,6 +31,7 @@ from pipeline.sentiment.churn import (
     churn_frame,
 )
 from pipeline.sentiment.head import LABELS
+from pipeline.sentiment.lexicon import lexicon_fingerprint
 from pipeline.sentiment.models import (
     FEATURE_SETS,
     NO_WORDS,
@@ -61,6 +62,7 @@ __all__ = [
     "seed_head",
     "seed_vectors",
     "sentiment_frame",
+    "weak_head_revision",
     "with_churn",
 ]
 
@@ -69,9 +71,9 @@ MODEL_NAMES: Final = ("auto", "ensemble", "embedding", "lexicon", "weak")
 #: Model-store kind of the head trained on the workspace's own scores.
 WEAK_KIND: Final = "sentiment-weak"
 #: Bump when the seed head's training changes, so cached heads are rebuilt.
-SEED_HEAD_REVISION: Final = 5
+SEED_HEAD_REVISION: Final = 6
 #: Bump when the head's features change: a workspace head of another revision is retrained.
-WEAK_HEAD_REVISION: Final = 3
+WEAK_HEAD_REVISION: Final = 4
 #: Bump when the churn head's training changes.
 CHURN_HEAD_REVISION: Final = 7
 #: Random seed of the seed heads: base models built once per user and shared by workspaces,
@@ -175,7 +177,7 @@ def seed_head(
         raise ValueError(f"unknown feature set {feature_set!r}; expected one of {FEATURE_SETS}")
     if feature_set != "lexicon" and embed is None:
         raise ValueError(f"the {feature_set} head needs an embedder")
-    revision = f"seed{seed_fingerprint()}-r{SEED_HEAD_REVISION}"
+    revision = f"seed{seed_fingerprint()}{lexicon_fingerprint()[:4]}-r{SEED_HEAD_REVISION}"
     kind = _seed_kind(feature_set)
     version = revision if feature_set == "lexicon" else f"{_safe(embedder_id)}-{revision}"
     stored = base_store.load(kind, version) if base_store.has(kind, version) else None
@@ -267,6 +269,14 @@ def churn_head(
     return short, head
 
 
+def weak_head_revision() -> str:
+    """What a workspace head's manifest must name to be used.
+
+    `WEAK_HEAD_REVISION` and the shipped service words: its lexicon features change with them.
+    """
+    return f"{WEAK_HEAD_REVISION}-{lexicon_fingerprint()[:8]}"
+
+
 def load_sentiment_model(
     name: str,
     *,
@@ -300,7 +310,7 @@ def load_sentiment_model(
         if (
             stored is not None
             and stored.manifest.get("embedder") == embedder_id
-            and stored.manifest.get("head_revision") == WEAK_HEAD_REVISION
+            and stored.manifest.get("head_revision") == weak_head_revision()
         ):
             return HeadModel("weak", stored.version, SentimentHead.from_arrays(stored.arrays))
         if name == "weak":
@@ -318,24 +328,33 @@ def load_sentiment_model(
     return seed_head(name, embed if name != "lexicon" else None, embedder_id, base_store)
 
 
-def with_churn(proba: np.ndarray, churn: np.ndarray, threshold: float) -> np.ndarray:
+def with_churn(
+    proba: np.ndarray,
+    churn: np.ndarray,
+    threshold: float,
+    asking: np.ndarray | None = None,
+) -> np.ndarray:
     """Sentiment probabilities with churn threats read as complaints.
 
     Where the churn probability ``c`` reaches ``threshold``, the unit's probabilities become
     ``c`` on negative plus ``1 - c`` times what the sentiment model said: a confident threat is
-    negative, a hesitant one ("how do I cancel?") keeps the model's reading. Other units are
-    unchanged.
+    negative. A question ("How do I cancel my subscription?") keeps the model's reading: it
+    asks for a service, in whatever tone its words have; its churn intent is still recorded.
+    Other units are unchanged.
 
     Args:
         proba: (n, 3) probabilities, columns as LABELS.
         churn: (n,) probabilities of churn intent.
         threshold: The churn head's decision threshold.
+        asking: (n,) whether each unit is a question (default: none is).
 
     Returns:
         (n, 3) probabilities, rows summing to 1.
     """
     mixed = np.array(proba, dtype=float, copy=True)
     leaving = churn >= threshold
+    if asking is not None:
+        leaving &= ~np.asarray(asking, dtype=bool)
     mixed[leaving] *= (1 - churn[leaving])[:, None]
     mixed[leaving, LABELS.index("negative")] += churn[leaving]
     return mixed

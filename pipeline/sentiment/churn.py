@@ -113,6 +113,11 @@ CUES: Final = (*_CUE_PATTERNS, "leave_and_intent", "question")
 _CUE_WEIGHT: Final = 1.0
 
 
+def is_question(text: str) -> bool:
+    """Whether a unit asks ("How do I cancel my subscription?")."""
+    return surface_form(text).endswith("?")
+
+
 def churn_cues(texts: Sequence[str]) -> np.ndarray:
     """Cue features of each text's `surface_form`: see the module docstring.
 
@@ -126,7 +131,7 @@ def churn_cues(texts: Sequence[str]) -> np.ndarray:
         out[row] = (
             *found.values(),
             found["leave"] and found["intent"],
-            form.endswith("?"),
+            is_question(text),
         )
     return out
 

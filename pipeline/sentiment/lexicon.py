@@ -3,13 +3,20 @@
 The AFINN word lists are read from the installed ``afinn`` package; VADER comes from
 ``vadersentiment``. Swedish and Norwegian have no packaged lexicon, so Norwegian uses the Danish
 AFINN list (the written languages share most of their vocabulary) and both get a small core list
-written for this project.
+written for this project. Every language also reads a list of customer-service words written for
+this project (``pipeline/resources/service_lexicon/<lang>.tsv``: crashes, kraschar, ventetid,
+innstilt, problemfrit…), which fills gaps in the general lists and never overrides them; it is
+kept out of :func:`verdict_only`, since these words name a cause, not only a verdict.
 
 Every text is read in its `surface_form` (lower case, "!" as "."), so casing and exclamation
 marks never move a feature. Negation ("ikke", "inte", "ikkje", "not"…) reaches the next three
-words within its clause, in every language; a Nordic word missing from the lists is looked up
-without its negating prefix ("u-", "o-", "mis(s)-": utilfreds, uhøflig, ohjälpsam, misfornøyd,
-missnöjd take the opposite of the stem's valence, inflected or not). A
+words within its clause, in every language, and in Danish, Norwegian and Swedish also the verb
+just before it ("angrer ikke", "virker stadig ikke", "ångrar mig inte": the negator follows the
+finite verb there). A negated verb of functioning ("doesn't work", "virker ikke", "funkar
+inte") reads as a clear complaint, not as a mild "not good". A Nordic word missing from the
+lists is looked up without its negating prefix ("u-", "o-", "mis(s)-": utilfreds, uhøflig,
+ohjälpsam, misfornøyd, missnöjd take the opposite of the stem's valence, inflected or not), and
+as typed without its Nordic letters (missnojd). A
 text of undetermined language (``und``: mostly short ones) is read with the lexicons of the
 candidate languages, weighted by the language detector's probabilities.
 """
@@ -19,11 +26,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
 
+from pipeline.sentiment.seed import seed_examples, tsv_fingerprint, tsv_rows
 from pipeline.text.surface import surface_form
 
 if TYPE_CHECKING:
@@ -53,6 +62,35 @@ _NEGATORS: Final = frozenset(
     }
 )  # fmt: skip
 _NEGATION_REACH: Final = 3
+# Languages whose negator follows the finite verb it negates ("jeg angrer ikke"), and those
+# negators: not "uden" ("aflyst uden varsel" is no negated cancellation), nor "ingen" ("alt
+# fint ingen kø" is no negated "fint").
+_POSTVERBAL_NEGATION: Final = frozenset({"da", "nb", "sv"})
+_POSTVERBAL_NEGATORS: Final = frozenset({"ikke", "ikkje", "inte", "icke", "ej", "aldrig", "aldri"})
+# Words that may stand between that verb and its negator ("virker stadig ikke", "ångrar mig inte").
+_BETWEEN_VERB_AND_NEGATOR: Final = frozenset(
+    {
+        "jeg", "jag", "du", "han", "hun", "hon", "den", "det", "vi", "i", "ni", "de", "man",
+        "mig", "meg", "dig", "deg", "sig", "seg", "os", "oss", "jer", "dere", "er", "dem",
+        "stadig", "stadigvæk", "fortsat", "fortsatt", "fortfarande", "endnu", "ennå", "ännu",
+        "heller", "jo", "ju", "nu", "nå", "just", "bare", "bara", "lige", "egentlig",
+        "egentligen", "altså", "alltså",
+    }
+)  # fmt: skip
+# Verbs of functioning: negated, they are a clear complaint ("it doesn't work"), not a mild one.
+_FUNCTIONING: Final = frozenset(
+    {
+        "work", "works", "worked", "working", "function", "functions", "virker", "virkede",
+        "virke", "virket", "fungerer", "fungerede", "fungere", "fungerte", "funker", "funket",
+        "funke", "fungerar", "fungerade", "fungera", "funkar", "funkade", "funka",
+    }
+)  # fmt: skip
+_NEGATED_FUNCTIONING: Final = -2.0
+# "Neither good nor bad", "hverken godt eller dårligt": the rest of the clause weighs nothing
+# (but "neither the app nor the site works" is still a complaint).
+_NEITHER: Final = frozenset({"neither", "hverken", "verken", "varken"})
+# Valences a line of a service-word file may start with.
+_VALENCES: Final = tuple(str(v) for v in range(-5, 6))
 # Negating prefixes of Nordic adjectives, longest first: u-tilfreds, o-trevlig, miss-nöjd.
 _NEGATING_PREFIXES: Final = {
     "da": ("mis", "u"),
@@ -146,9 +184,76 @@ def _bokmal_spellings(word: str) -> set[str]:
     return forms - {word}
 
 
+def _service_text(lang: str) -> str:
+    folder = resources.files("pipeline") / "resources" / "service_lexicon"
+    return (folder / f"{lang}.tsv").read_text(encoding="utf-8")
+
+
+@cache
+def service_words(lang: str) -> dict[str, float]:
+    """The shipped customer-service words of a language (word or two-word phrase → valence).
+
+    Raises:
+        ValueError: When a file holds a malformed line (a packaging error).
+    """
+    lang = lang if lang in LEXICON_LANGUAGES else "en"
+    rows = tsv_rows("service_lexicon", _service_text, [lang], _VALENCES)
+    return {word.lower(): float(value) for word, value, _ in rows}
+
+
+def lexicon_fingerprint() -> str:
+    """A short hash of the shipped service-word files (changes when they change)."""
+    return tsv_fingerprint(_service_text, LEXICON_LANGUAGES)
+
+
 @cache
 def _lexicon(lang: str) -> dict[str, float]:
-    """The word list used for a language (unknown languages get English's).
+    """The word list used for a language.
+
+    General words, then service words where missing, then words also as typed without their
+    Nordic letters (missnojd, fornoeyd).
+    """
+    table = dict(_general_lexicon(lang))
+    for word, value in service_words(lang).items():
+        table.setdefault(word, value)
+    taken = _known_words()
+    for word, value in list(table.items()):
+        for form in _ascii_spellings(word) - taken:
+            table.setdefault(form, value)
+    return table
+
+
+# How Nordic letters are typed on a keyboard without them: dropped marks, or two letters.
+_PLAIN: Final = str.maketrans({"ø": "o", "å": "a", "ä": "a", "ö": "o", "é": "e"})
+_DIGRAPHS: Final = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ä": "ae", "ö": "oe", "é": "e"})
+# A form typed without Nordic letters is read only from this length on ("hån" -> "han").
+_MIN_ASCII_FORM: Final = 5
+
+
+@cache
+def _known_words() -> frozenset[str]:
+    """Real words of the four languages: the shipped sentences and every list.
+
+    An ASCII spelling that is one of them is not read as the Nordic word ("vänlig" is not
+    "vanlig").
+    """
+    words = {word for text in seed_examples()["text"] for word in _WORD.findall(text.lower())}
+    for lang in LEXICON_LANGUAGES:
+        words |= set(_general_lexicon(lang)) | set(service_words(lang))
+    return frozenset(words)
+
+
+def _ascii_spellings(word: str) -> set[str]:
+    """A word as typed without æ, ø, å, ä, ö (missnöjd -> missnojd; fornøyd -> fornoeyd)."""
+    if word.isascii():
+        return set()
+    forms = {word.translate(_PLAIN), word.translate(_DIGRAPHS)}
+    return {form for form in forms if form.isascii() and len(form) >= _MIN_ASCII_FORM}
+
+
+@cache
+def _general_lexicon(lang: str) -> dict[str, float]:
+    """The general word list of a language (unknown languages get English's).
 
     Norwegian reads the Danish list, its words also in their likely Bokmål spellings (a
     spelling that is itself a Danish word keeps the Danish valence), then its own core list.
@@ -203,33 +308,68 @@ def _stripped(word: str, table: dict[str, float]) -> float:
 
 def _word_valences(tokens: list[str], table: dict[str, float], lang: str) -> tuple[float, float]:
     """Sum of positive and of negative valence, with two-word phrases and negation."""
-    positive = negative = 0.0
+    values: list[float] = []
     negated_until = -1
+    # The last valence read without negation in this clause: (its slot in values, its word,
+    # the index of its last token), for a negator that follows its verb.
+    last: tuple[int, str, int] | None = None
+    neither = False
     i = 0
     while i < len(tokens):
         word = tokens[i]
         if word in _CLAUSE_BREAKS:
-            negated_until = -1
+            negated_until, last, neither = -1, None, False
+            i += 1
+            continue
+        if word in _NEITHER:
+            neither = True
+        if neither:
+            values.append(_NEGATED_FUNCTIONING if word in _FUNCTIONING else 0.0)
             i += 1
             continue
         if word in _NEGATORS or word.endswith(("n't", "n\u2019t")):
             negated_until = i + _NEGATION_REACH
+            if (
+                word in _POSTVERBAL_NEGATORS
+                and lang in _POSTVERBAL_NEGATION
+                and last is not None
+                and _negates_back(tokens, last[2], i)
+            ):
+                values[last[0]] = _negated(values[last[0]], last[1])
+            last = None
             i += 1
             continue
-        value = 0.0
         if i + 1 < len(tokens) and f"{word} {tokens[i + 1]}" in table:
             value = table[f"{word} {tokens[i + 1]}"]
             i += 1
         else:
             value = _lookup(word, table, lang)
-        if value and i <= negated_until:
-            value = -0.5 * value  # "not great" is mildly negative, not the opposite of great
-        if value > 0:
-            positive += value
-        else:
-            negative -= value
+        if i <= negated_until and (value or word in _FUNCTIONING):
+            value = _negated(value, word)
+        elif value or word in _FUNCTIONING:
+            last = (len(values), word, i)
+        values.append(value)
         i += 1
+    positive = sum(value for value in values if value > 0)
+    negative = -sum(value for value in values if value < 0)
     return positive, negative
+
+
+def _negates_back(tokens: list[str], verb: int, negator: int) -> bool:
+    """Whether the negator at ``negator`` follows the valence word ending at ``verb``."""
+    between = tokens[verb + 1 : negator]
+    return len(between) <= 2 and all(word in _BETWEEN_VERB_AND_NEGATOR for word in between)
+
+
+def _negated(value: float, word: str) -> float:
+    """The valence of a negated word.
+
+    "Not great" is mildly negative, not the opposite of great; a negated verb of functioning
+    ("doesn't work") is a clear complaint.
+    """
+    if word in _FUNCTIONING:
+        return _NEGATED_FUNCTIONING
+    return -0.5 * value
 
 
 def language_weights(langs: Sequence[str]) -> np.ndarray:
@@ -333,7 +473,9 @@ def _polar_words() -> frozenset[str]:
     """Single words with a valence in any of the four languages' lists."""
     words = set()
     for lang in ("da", "nb", "sv", "en"):
-        words |= {word for word, value in _lexicon(lang).items() if value and " " not in word}
+        words |= {
+            word for word, value in _general_lexicon(lang).items() if value and " " not in word
+        }
     return frozenset(words)
 
 

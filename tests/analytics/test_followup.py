@@ -183,6 +183,39 @@ def test_key_sentences_are_negative_units_and_never_show_personal_data(leak: str
     assert sentences[0].startswith("Nobody answered") and leak not in sentences[0]
 
 
+def test_a_detractor_without_a_negative_unit_gets_its_implicit_complaint() -> None:
+    records = _records(
+        [
+            ("a", None, "survey", 0, "nps", 4, "neutral"),
+            ("b", None, "survey", 1, "nps", 5, "neutral"),
+            ("c", None, "survey", 2, "nps", 3, "negative"),
+        ]
+    )
+    units = pd.DataFrame(
+        {
+            "record_id": ["a", "a", "a", "b", "b", "c", "c"],
+            "position": [0, 1, 2, 0, 1, 0, 1],
+            "text": [
+                "Friendly staff.", "Jeg har 10 Mbit i stedet for 100.", "Prisen er steget.",
+                "nej tak", "Great app.", "The bill was wrong.", "Jeg har 10 Mbit.",
+            ],
+            "label": ["positive", "neutral", "neutral", "neutral", "positive", "negative",
+                      "neutral"],
+            "score": [0.9, -0.2, -0.4, -0.1, 0.8, -0.9, -0.3],
+        }
+    )  # fmt: skip
+    table = _build(records, units=units).set_index("record_id")
+    # neutral units leaning negative, most negative first; praise never
+    assert table.loc["a", "sentences"] == [
+        "Prisen er steget.",
+        "Jeg har 10 Mbit i stedet for 100.",
+    ]
+    # a non-answer is no reason, and praise is none either
+    assert table.loc["b", "sentences"] == []
+    # with a negative unit, the neutral ones stay out
+    assert table.loc["c", "sentences"] == ["The bill was wrong."]
+
+
 def test_owners_by_keyword_after_id_and_label() -> None:
     from pipeline.analytics.followup import _owner_lookup
 

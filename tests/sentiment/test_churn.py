@@ -108,3 +108,18 @@ def test_churn_frame() -> None:
     frame = churn_frame(np.array([0.1, 0.3, 0.71234]), 0.3)
     assert frame["churn_intent"].tolist() == [False, True, True]
     assert frame["churn_probability"].tolist() == [0.1, 0.3, 0.7123]
+
+
+def test_a_churn_threat_reads_negative_but_a_question_keeps_its_reading() -> None:
+    from pipeline.sentiment import with_churn
+    from pipeline.sentiment.churn import is_question
+
+    proba = np.array([[0.1, 0.8, 0.1], [0.1, 0.8, 0.1], [0.1, 0.8, 0.1]])
+    churn = np.array([0.9, 0.9, 0.1])
+    asking = np.array([is_question(t) for t in ["Jeg skifter udbyder.", "Hvordan opsiger jeg?",
+                                                "Hvornår kommer pakken?"]])  # fmt: skip
+    mixed = with_churn(proba, churn, 0.5, asking)
+    assert mixed[0].argmax() == 0 and np.isclose(mixed[0].sum(), 1)
+    # the question and the unit without churn keep the model's reading
+    assert np.array_equal(mixed[1:], proba[1:])
+    assert np.array_equal(with_churn(proba, churn, 0.5)[1], mixed[0])

@@ -82,6 +82,70 @@ def test_negation_stops_at_the_end_of_its_clause() -> None:
     assert negated < 0 < separate
 
 
+@pytest.mark.parametrize(
+    ("text", "lang", "sign"),
+    [
+        # the negator follows the verb it negates in Danish, Norwegian and Swedish
+        ("Jeg angrer ikke", "nb", 1),
+        ("ångrar mig inte", "sv", 1),
+        ("har ikke fortrudt det", "da", 1),
+        # ... but "uden"/"utan" after a word is no negation of it
+        ("Toget ble innstilt uten varsel", "nb", -1),
+        ("Tåget ställdes in utan förvarning", "sv", -1),
+        # a negated verb of functioning is a complaint, in every language
+        ("Appen virker ikke", "da", -1),
+        ("Appen virker stadig ikke", "da", -1),
+        ("Det funker ikke", "nb", -1),
+        ("Inloggningen fungerar inte", "sv", -1),
+        ("It doesn't work", "en", -1),
+        ("It just works", "en", 1),
+        # "neither ... nor" weighs nothing, unless nothing works
+        ("Det var hverken godt eller dårligt", "da", 0),
+        ("Det var verken bra eller dårlig", "nb", 0),
+        ("Hverken appen eller hjemmesiden virker", "da", -1),
+        # customer-service words the general lists lack
+        ("Appen kraschar hela tiden", "sv", -1),
+        ("Appen krasjer", "nb", -1),
+        ("Appen crasher", "da", -1),
+        ("Keeps crashing", "en", -1),
+        ("Problemet löstes", "sv", 1),
+        # typed without Nordic letters
+        ("valdigt missnojd", "sv", -1),
+        ("ikke fornoeyd", "nb", -1),
+    ],
+)
+def test_service_words_and_nordic_negation(text: str, lang: str, sign: int) -> None:
+    polarity = lexicon_polarity(lexicon_features([text], [lang]))[0]
+    assert np.sign(round(float(polarity), 6)) == sign, (text, polarity)
+
+
+def test_service_words_fill_gaps_and_stay_out_of_verdicts() -> None:
+    from pipeline.sentiment import lexicon
+
+    # the general list decides where it has the word ("forsinket" is -2 in the Norwegian core)
+    assert lexicon._lexicon("nb")["forsinket"] == lexicon._general_lexicon("nb")["forsinket"]
+    assert lexicon.service_words("sv")["kraschar"] < 0
+    # a service word names a cause: "Crashes" is not a bare verdict, "Terrible" is
+    assert lexicon.verdict_only(["Crashes", "Terrible"], ignore=frozenset()).tolist() == [
+        False,
+        True,
+    ]
+
+
+def test_a_malformed_service_word_file_names_file_and_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pipeline.sentiment import lexicon
+
+    lexicon.service_words.cache_clear()
+    monkeypatch.setattr(lexicon, "_service_text", lambda lang: "-2\tcrashes\nbroken\n")
+    try:
+        with pytest.raises(ValueError, match=r"service_lexicon/en.tsv line 2"):
+            lexicon.service_words("en")
+    finally:
+        lexicon.service_words.cache_clear()
+
+
 def test_punctuation_and_case_never_move_a_lexicon_feature() -> None:
     texts = ["Meget utilfreds", "Elendig service", "Great staff", "Når kommer pakken?"]
     langs = ["da", "da", "en", "da"]
