@@ -65,6 +65,12 @@ def _items(values: object) -> list[Any]:
     return list(values)  # type: ignore[call-overload]
 
 
+def _count(n: Any, noun: str, plural: str | None = None) -> str:
+    """A count with its noun: 1 record, 2 records, 1,321 records (``plural`` if irregular)."""
+    n = int(n)
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 @functools.cache
 def environment() -> Environment:
     """The Jinja2 environment of the report templates: autoescaped, strict."""
@@ -79,6 +85,7 @@ def environment() -> Environment:
     env.filters["date"] = _date
     env.filters["items"] = _items
     env.filters["thousands"] = lambda n: f"{int(n):,}"
+    env.filters["plural"] = _count
     env.filters["percent"] = lambda share, digits=0: (
         "n/a" if share is None or pd.isna(share) else f"{100 * float(share):.{digits}f}%"
     )

@@ -150,6 +150,18 @@ def test_cx_report_groups_by_owner_at_risk_first(reports, data: ReportData) -> N
         assert risky == sorted(risky, reverse=True), "at-risk customers come first"
 
 
+def test_counts_in_the_reports_agree_in_number(reports) -> None:
+    from pipeline.reports.render import environment
+
+    count = environment().filters["plural"]
+    assert [count(1, "record"), count(2, "record"), count(1321, "chat")] == [
+        "1 record", "2 records", "1,321 chats",
+    ]  # fmt: skip
+    assert count(2, "analysis", "analyses") == "2 analyses"
+    page = reports.cx_report.read_text(encoding="utf-8")
+    assert not re.search(r"\b1 (records|negative chats|low CSAT answers)\b", page)
+
+
 def test_followup_csv_matches_the_queue(reports, data: ReportData) -> None:
     with reports.followups_csv.open(encoding="utf-8", newline="") as file:
         rows = list(csv.DictReader(file))
