@@ -1,0 +1,107 @@
+"""How far do the shipped topics' phrases alone go? (issue 20, first measurement)
+
+Run by hand on a workspace made by `verbatim demo` (seed 7):
+`.venv/bin/python benchmarks/topic_prototypes.py --workspace DIR [--packs telecom] [--k 3]`.
+
+Every opinion unit with content is compared with the example phrases of the starter topics
+(`pipeline/themes/topics.py`: the generic pack plus `--packs`), in the workspace's embedding
+space: a unit's similarity to a topic is the mean cosine of its `--k` most similar phrases of
+that topic. A unit goes to its most similar topic when that similarity reaches a cut, the
+`--cuts` quantiles of every unit's best similarity (0 assigns every unit). For each cut, each
+planted demo driver is matched with the topic whose records (those with a unit assigned to it)
+best match the records that mention the driver (F1 over records), as `theme_demo.py` does for
+themes. Nothing is trained: this is the floor a learned assignment has to beat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.config import Config
+from pipeline.demo import generate_demo
+from pipeline.demo.drivers import DRIVERS
+from pipeline.jobs.embed import Embedding
+from pipeline.storage.warehouse import Warehouse
+from pipeline.themes.topics import starter_topics
+
+
+def topic_similarity(
+    units: np.ndarray, phrases: np.ndarray, phrase_topic: np.ndarray, n_topics: int, k: int
+) -> np.ndarray:
+    """(n_units, n_topics): mean cosine of each unit's ``k`` most similar phrases per topic."""
+    units = units / np.linalg.norm(units, axis=1, keepdims=True)
+    phrases = phrases / np.linalg.norm(phrases, axis=1, keepdims=True)
+    cosine = units @ phrases.T
+    out = np.zeros((len(units), n_topics), dtype=np.float32)
+    for topic in range(n_topics):
+        block = cosine[:, phrase_topic == topic]
+        top = np.sort(block, axis=1)[:, -min(k, block.shape[1]) :]
+        out[:, topic] = top.mean(axis=1)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--workspace", type=Path, required=True)
+    parser.add_argument("--packs", nargs="*", default=["telecom"])
+    parser.add_argument("--k", type=int, default=3)
+    parser.add_argument("--cuts", nargs="*", type=float, default=[0.0, 0.15, 0.3])
+    args = parser.parse_args()
+    topics = starter_topics(args.packs)
+    with tempfile.TemporaryDirectory() as tmp:
+        # a copy, so the workspace's warehouse is never written to
+        shutil.copy(args.workspace / "data" / "warehouse.duckdb", Path(tmp) / "w.duckdb")
+        os.chdir(args.workspace)
+        cfg = Config()
+        embedding = Embedding(cfg)
+        with Warehouse(Path(tmp) / "w.duckdb") as warehouse:
+            records = warehouse.read_table("records")[["record_id", "source", "source_id"]]
+            units = warehouse.read_table("opinion_units")[["unit_id", "record_id", "text"]]
+            content = warehouse.read_table("unit_themes")[["unit_id", "has_content"]]
+            units = units.merge(content, on="unit_id")
+            units = units[units["has_content"]].reset_index(drop=True)
+            vectors = embedding.cached(warehouse, units["text"].tolist())
+    texts = [phrase for topic in topics for phrase in topic.all_phrases()]
+    phrase_topic = np.array([i for i, t in enumerate(topics) for _ in t.all_phrases()])
+    similarity = topic_similarity(
+        vectors, embedding.encode(texts), phrase_topic, len(topics), args.k
+    )
+    best, nearest = similarity.max(axis=1), similarity.argmax(axis=1)
+    labels = generate_demo(seed=7).labels.merge(records, on=["source", "source_id"])
+    print(f"{len(units):,} units with content; {len(topics)} topics; k={args.k}")
+    for cut in args.cuts:
+        floor = float(np.quantile(best, cut))
+        assigned = best >= floor
+        print(
+            f"cut at quantile {cut:.2f} (similarity {floor:.3f}): coverage {assigned.mean():.3f}"
+        )
+        topic_records = {
+            i: set(units.loc[assigned & (nearest == i), "record_id"]) for i in range(len(topics))
+        }
+        found = 0
+        for driver in DRIVERS:
+            mentions = labels["mentioned"].map(lambda m, key=driver.key: key in m)
+            wanted = set(labels.loc[mentions, "record_id"])
+            scored = []
+            for i, members in topic_records.items():
+                hit = len(wanted & members)
+                if hit:
+                    p, r = hit / len(members), hit / len(wanted)
+                    scored.append((2 * p * r / (p + r), p, r, i))
+            f1, p, r, i = max(scored, default=(0.0, 0.0, 0.0, 0))
+            found += p >= 0.8 and r >= 0.8
+            print(
+                f"  {driver.key:<20} n={len(wanted):>4}  {topics[i].topic_id:<22} "
+                f"precision {p:.2f} recall {r:.2f} F1 {f1:.2f}"
+            )
+        print(f"  {found}/{len(DRIVERS)} drivers with precision and recall >= 0.8")
+
+
+if __name__ == "__main__":
+    main()
