@@ -8,9 +8,10 @@ Every opinion unit with content is compared with the example phrases of the star
 space: a unit's similarity to a topic is the mean cosine of its `--k` most similar phrases of
 that topic. A unit goes to its most similar topic when that similarity reaches a cut, the
 `--cuts` quantiles of every unit's best similarity (0 assigns every unit). For each cut, each
-planted demo driver is matched with the topic whose records (those with a unit assigned to it)
-best match the records that mention the driver (F1 over records), as `theme_demo.py` does for
-themes. Nothing is trained: this is the floor a learned assignment has to beat.
+planted demo driver is matched with the topic — all its mentions, or only its negative or its
+positive ones (the unit's sentiment) — whose records best match the records that mention the
+driver (F1 over records), as `theme_demo.py` does for themes. Nothing is trained: this is the
+floor a learned assignment has to beat.
 """
 
 from __future__ import annotations
@@ -64,7 +65,8 @@ def main() -> None:
             records = warehouse.read_table("records")[["record_id", "source", "source_id"]]
             units = warehouse.read_table("opinion_units")[["unit_id", "record_id", "text"]]
             content = warehouse.read_table("unit_themes")[["unit_id", "has_content"]]
-            units = units.merge(content, on="unit_id")
+            sentiment = warehouse.read_table("unit_sentiment")[["unit_id", "label"]]
+            units = units.merge(content, on="unit_id").merge(sentiment, on="unit_id")
             units = units[units["has_content"]].reset_index(drop=True)
             vectors = embedding.cached(warehouse, units["text"].tolist())
     texts = [phrase for topic in topics for phrase in topic.all_phrases()]
@@ -81,9 +83,14 @@ def main() -> None:
         print(
             f"cut at quantile {cut:.2f} (similarity {floor:.3f}): coverage {assigned.mean():.3f}"
         )
-        topic_records = {
-            i: set(units.loc[assigned & (nearest == i), "record_id"]) for i in range(len(topics))
-        }
+        # a topic's records, and those of its negative and of its positive mentions
+        topic_records = {}
+        for i in range(len(topics)):
+            mine = assigned & (nearest == i)
+            topic_records[(i, "")] = set(units.loc[mine, "record_id"])
+            for polarity in ("negative", "positive"):
+                polar = mine & (units["label"] == polarity).to_numpy()
+                topic_records[(i, polarity)] = set(units.loc[polar, "record_id"])
         found = 0
         for driver in DRIVERS:
             mentions = labels["mentioned"].map(lambda m, key=driver.key: key in m)
@@ -94,10 +101,11 @@ def main() -> None:
                 if hit:
                     p, r = hit / len(members), hit / len(wanted)
                     scored.append((2 * p * r / (p + r), p, r, i))
-            f1, p, r, i = max(scored, default=(0.0, 0.0, 0.0, 0))
+            f1, p, r, (i, polarity) = max(scored, default=(0.0, 0.0, 0.0, (0, "")))
             found += p >= 0.8 and r >= 0.8
+            name = f"{topics[i].topic_id}{f' ({polarity})' if polarity else ''}"
             print(
-                f"  {driver.key:<20} n={len(wanted):>4}  {topics[i].topic_id:<22} "
+                f"  {driver.key:<20} n={len(wanted):>4}  {name:<32} "
                 f"precision {p:.2f} recall {r:.2f} F1 {f1:.2f}"
             )
         print(f"  {found}/{len(DRIVERS)} drivers with precision and recall >= 0.8")
