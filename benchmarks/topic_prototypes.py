@@ -11,7 +11,9 @@ that topic. A unit goes to its most similar topic when that similarity reaches a
 planted demo driver is matched with the topic — all its mentions, or only its negative or its
 positive ones (the unit's sentiment) — whose records best match the records that mention the
 driver (F1 over records), as `theme_demo.py` does for themes. Nothing is trained: this is the
-floor a learned assignment has to beat.
+floor a learned assignment has to beat. `--learned SHARE` measures instead the
+`pipeline.themes.assign.TopicHead` trained on the SHARE most confident prototype assignments
+(several topics per unit).
 """
 
 from __future__ import annotations
@@ -23,44 +25,24 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from pipeline.config import Config
 from pipeline.demo import generate_demo
 from pipeline.demo.drivers import DRIVERS
 from pipeline.jobs.embed import Embedding
 from pipeline.storage.warehouse import Warehouse
-from pipeline.themes.topics import starter_topics
+from pipeline.themes.assign import TopicHead, phrase_similarity
+from pipeline.themes.topics import Topic, starter_topics
 
 
-def topic_similarity(
-    units: np.ndarray, phrases: np.ndarray, phrase_topic: np.ndarray, n_topics: int, k: int
-) -> np.ndarray:
-    """(n_units, n_topics): mean cosine of each unit's ``k`` most similar phrases per topic."""
-    units = units / np.linalg.norm(units, axis=1, keepdims=True)
-    phrases = phrases / np.linalg.norm(phrases, axis=1, keepdims=True)
-    cosine = units @ phrases.T
-    out = np.zeros((len(units), n_topics), dtype=np.float32)
-    for topic in range(n_topics):
-        block = cosine[:, phrase_topic == topic]
-        top = np.sort(block, axis=1)[:, -min(k, block.shape[1]) :]
-        out[:, topic] = top.mean(axis=1)
-    return out
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--workspace", type=Path, required=True)
-    parser.add_argument("--packs", nargs="*", default=["telecom"])
-    parser.add_argument("--k", type=int, default=3)
-    parser.add_argument("--cuts", nargs="*", type=float, default=[0.0, 0.15, 0.3])
-    args = parser.parse_args()
-    topics = starter_topics(args.packs)
+def _workspace_units(workspace: Path) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, Embedding]:
+    """Records, units with content (with their sentiment label) and their embeddings."""
     with tempfile.TemporaryDirectory() as tmp:
         # a copy, so the workspace's warehouse is never written to
-        shutil.copy(args.workspace / "data" / "warehouse.duckdb", Path(tmp) / "w.duckdb")
-        os.chdir(args.workspace)
-        cfg = Config()
-        embedding = Embedding(cfg)
+        shutil.copy(workspace / "data" / "warehouse.duckdb", Path(tmp) / "w.duckdb")
+        os.chdir(workspace)
+        embedding = Embedding(Config())
         with Warehouse(Path(tmp) / "w.duckdb") as warehouse:
             records = warehouse.read_table("records")[["record_id", "source", "source_id"]]
             units = warehouse.read_table("opinion_units")[["unit_id", "record_id", "text"]]
@@ -69,46 +51,76 @@ def main() -> None:
             units = units.merge(content, on="unit_id").merge(sentiment, on="unit_id")
             units = units[units["has_content"]].reset_index(drop=True)
             vectors = embedding.cached(warehouse, units["text"].tolist())
+    return records, units, vectors, embedding
+
+
+def _report(
+    name: str, assigned_to: np.ndarray, units: pd.DataFrame, labels: pd.DataFrame,
+    topics: tuple[Topic, ...],
+) -> None:  # fmt: skip
+    """Coverage, and each planted driver's best topic (all, negative or positive mentions)."""
+    print(
+        f"{name}: coverage {assigned_to.any(axis=1).mean():.3f}, "
+        f"two or more topics {(assigned_to.sum(axis=1) >= 2).mean():.3f}"
+    )
+    topic_records = {}
+    for i in range(len(topics)):
+        mine = assigned_to[:, i]
+        topic_records[(i, "")] = set(units.loc[mine, "record_id"])
+        for polarity in ("negative", "positive"):
+            polar = mine & (units["label"] == polarity).to_numpy()
+            topic_records[(i, polarity)] = set(units.loc[polar, "record_id"])
+    found = 0
+    for driver in DRIVERS:
+        mentions = labels["mentioned"].map(lambda m, key=driver.key: key in m)
+        wanted = set(labels.loc[mentions, "record_id"])
+        scored = []
+        for key, members in topic_records.items():
+            hit = len(wanted & members)
+            if hit:
+                p, r = hit / len(members), hit / len(wanted)
+                scored.append((2 * p * r / (p + r), p, r, key))
+        f1, p, r, (i, polarity) = max(scored, default=(0.0, 0.0, 0.0, (0, "")))
+        found += p >= 0.8 and r >= 0.8
+        label = f"{topics[i].topic_id}{f' ({polarity})' if polarity else ''}"
+        print(
+            f"  {driver.key:<20} n={len(wanted):>4}  {label:<32} "
+            f"precision {p:.2f} recall {r:.2f} F1 {f1:.2f}"
+        )
+    print(f"  {found}/{len(DRIVERS)} drivers with precision and recall >= 0.8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--workspace", type=Path, required=True)
+    parser.add_argument("--packs", nargs="*", default=["telecom"])
+    parser.add_argument("--k", type=int, default=3)
+    parser.add_argument("--cuts", nargs="*", type=float, default=[0.0, 0.15, 0.3])
+    parser.add_argument(
+        "--learned", type=float, default=None, metavar="SHARE",
+        help="instead: the TopicHead trained on the SHARE most confident units",
+    )  # fmt: skip
+    args = parser.parse_args()
+    topics = starter_topics(args.packs)
+    records, units, vectors, embedding = _workspace_units(args.workspace.resolve())
     texts = [phrase for topic in topics for phrase in topic.all_phrases()]
     phrase_topic = np.array([i for i, t in enumerate(topics) for _ in t.all_phrases()])
-    similarity = topic_similarity(
+    similarity = phrase_similarity(
         vectors, embedding.encode(texts), phrase_topic, len(topics), args.k
     )
-    best, nearest = similarity.max(axis=1), similarity.argmax(axis=1)
     labels = generate_demo(seed=7).labels.merge(records, on=["source", "source_id"])
     print(f"{len(units):,} units with content; {len(topics)} topics; k={args.k}")
+    if args.learned is not None:
+        head = TopicHead(confident_share=args.learned).fit(vectors, similarity)
+        _report(f"learned ({args.learned:.2f} confident)", head.assign(vectors, similarity),
+                units, labels, topics)  # fmt: skip
+        return
+    best, nearest = similarity.max(axis=1), similarity.argmax(axis=1)
     for cut in args.cuts:
         floor = float(np.quantile(best, cut))
-        assigned = best >= floor
-        print(
-            f"cut at quantile {cut:.2f} (similarity {floor:.3f}): coverage {assigned.mean():.3f}"
-        )
-        # a topic's records, and those of its negative and of its positive mentions
-        topic_records = {}
-        for i in range(len(topics)):
-            mine = assigned & (nearest == i)
-            topic_records[(i, "")] = set(units.loc[mine, "record_id"])
-            for polarity in ("negative", "positive"):
-                polar = mine & (units["label"] == polarity).to_numpy()
-                topic_records[(i, polarity)] = set(units.loc[polar, "record_id"])
-        found = 0
-        for driver in DRIVERS:
-            mentions = labels["mentioned"].map(lambda m, key=driver.key: key in m)
-            wanted = set(labels.loc[mentions, "record_id"])
-            scored = []
-            for i, members in topic_records.items():
-                hit = len(wanted & members)
-                if hit:
-                    p, r = hit / len(members), hit / len(wanted)
-                    scored.append((2 * p * r / (p + r), p, r, i))
-            f1, p, r, (i, polarity) = max(scored, default=(0.0, 0.0, 0.0, (0, "")))
-            found += p >= 0.8 and r >= 0.8
-            name = f"{topics[i].topic_id}{f' ({polarity})' if polarity else ''}"
-            print(
-                f"  {driver.key:<20} n={len(wanted):>4}  {name:<32} "
-                f"precision {p:.2f} recall {r:.2f} F1 {f1:.2f}"
-            )
-        print(f"  {found}/{len(DRIVERS)} drivers with precision and recall >= 0.8")
+        assigned_to = (best >= floor)[:, None] & (nearest[:, None] == np.arange(len(topics)))
+        _report(f"nearest, cut at quantile {cut:.2f} ({floor:.3f})", assigned_to, units,
+                labels, topics)  # fmt: skip
 
 
 if __name__ == "__main__":
