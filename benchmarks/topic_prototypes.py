@@ -13,7 +13,9 @@ positive ones (the unit's sentiment) — whose records best match the records th
 driver (F1 over records), as `theme_demo.py` does for themes. Nothing is trained: this is the
 floor a learned assignment has to beat. `--learned SHARE` measures instead the
 `pipeline.themes.assign.TopicHead` trained on the SHARE most confident prototype assignments
-(several topics per unit).
+(several topics per unit). `--airline` measures the same on the negative airline tweets of
+`../shared/datasets/airline_tweets` (evaluation only) with the generic and travel packs: for
+each of the four largest negative reasons, the topic whose tweets best match it (F1).
 """
 
 from __future__ import annotations
@@ -90,9 +92,50 @@ def _report(
     print(f"  {found}/{len(DRIVERS)} drivers with precision and recall >= 0.8")
 
 
+AIRLINE = Path(__file__).resolve().parents[2] / "shared/datasets/airline_tweets/airline_tweets.csv"
+REASONS = ("Late Flight", "Customer Service Issue", "Cancelled Flight", "Lost Luggage")
+
+
+def airline(k: int, share: float) -> None:
+    """Best topic per negative reason of the airline tweets, prototypes and learned head."""
+    import re
+
+    from pipeline.text.surface import surface_form
+
+    tweets = pd.read_csv(AIRLINE)
+    tweets = tweets[tweets["airline_sentiment"] == "negative"].reset_index(drop=True)
+    texts = [surface_form(re.sub(r"@\w+|http\S+", " ", t)).strip() for t in tweets["text"]]
+    topics = starter_topics(["travel"])
+    embedding = Embedding(Config())
+    vectors = embedding.encode(texts)
+    phrases = [phrase for topic in topics for phrase in topic.all_phrases()]
+    phrase_topic = np.array([i for i, t in enumerate(topics) for _ in t.all_phrases()])
+    similarity = phrase_similarity(
+        vectors, embedding.encode(phrases), phrase_topic, len(topics), k
+    )
+    nearest = similarity.argmax(axis=1)[:, None] == np.arange(len(topics))
+    learned = TopicHead(confident_share=share).fit(vectors, similarity).assign(vectors, similarity)
+    print(f"{len(texts):,} negative tweets; {len(topics)} topics")
+    for name, assigned in (("nearest", nearest), (f"learned {share:.2f}", learned)):
+        print(f"{name}: two or more topics {(assigned.sum(axis=1) >= 2).mean():.3f}")
+        for reason in REASONS:
+            gold = (tweets["negativereason"] == reason).to_numpy()
+            best = (0.0, 0.0, 0.0, 0)
+            for i in range(len(topics)):
+                hit = int((gold & assigned[:, i]).sum())
+                if hit:
+                    p, r = hit / assigned[:, i].sum(), hit / gold.sum()
+                    best = max(best, (2 * p * r / (p + r), p, r, i))
+            f1, p, r, i = best
+            print(
+                f"  {reason:<24} n={gold.sum():>5}  {topics[i].topic_id:<22} "
+                f"precision {p:.2f} recall {r:.2f} F1 {f1:.2f}"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--workspace", type=Path, required=True)
+    parser.add_argument("--workspace", type=Path)
     parser.add_argument("--packs", nargs="*", default=["telecom"])
     parser.add_argument("--k", type=int, default=3)
     parser.add_argument("--cuts", nargs="*", type=float, default=[0.0, 0.15, 0.3])
@@ -100,7 +143,11 @@ def main() -> None:
         "--learned", type=float, default=None, metavar="SHARE",
         help="instead: the TopicHead trained on the SHARE most confident units",
     )  # fmt: skip
+    parser.add_argument("--airline", action="store_true", help="the airline tweets instead")
     args = parser.parse_args()
+    if args.airline:
+        airline(args.k, args.learned or 0.3)
+        return
     topics = starter_topics(args.packs)
     records, units, vectors, embedding = _workspace_units(args.workspace.resolve())
     texts = [phrase for topic in topics for phrase in topic.all_phrases()]
