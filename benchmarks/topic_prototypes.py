@@ -144,6 +144,7 @@ def main() -> None:
         help="instead: the TopicHead trained on the SHARE most confident units",
     )  # fmt: skip
     parser.add_argument("--airline", action="store_true", help="the airline tweets instead")
+    parser.add_argument("--rounds", type=int, default=1, help="TopicHead training rounds")
     args = parser.parse_args()
     if args.airline:
         airline(args.k, args.learned or 0.3)
@@ -158,7 +159,7 @@ def main() -> None:
     labels = generate_demo(seed=7).labels.merge(records, on=["source", "source_id"])
     print(f"{len(units):,} units with content; {len(topics)} topics; k={args.k}")
     if args.learned is not None:
-        head = TopicHead(confident_share=args.learned).fit(vectors, similarity)
+        head = TopicHead(confident_share=args.learned, rounds=args.rounds).fit(vectors, similarity)
         _report(f"learned ({args.learned:.2f} confident)", head.assign(vectors, similarity),
                 units, labels, topics)  # fmt: skip
         return

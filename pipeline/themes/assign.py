@@ -51,16 +51,26 @@ class TopicHead:
     Args:
         confident_share: Share of units, by margin of their best prototype topic over the
             second, taken as confidently assigned (the training set).
+        rounds: Rounds of training; after each, the units the head reads as one clear topic
+            join the next round's training set.
         folds: Folds of the out-of-fold predictions that set each topic's threshold.
         random_state: Seed of the folds.
     """
 
     def __init__(
-        self, *, confident_share: float = 0.3, folds: int = 3, random_state: int = 0
+        self,
+        *,
+        confident_share: float = 0.3,
+        rounds: int = 1,
+        folds: int = 3,
+        random_state: int = 0,
     ) -> None:
         if not 0 < confident_share <= 1:
             raise ValueError("confident_share must be in (0, 1]")
+        if rounds < 1:
+            raise ValueError("rounds must be at least 1")
         self.confident_share = confident_share
+        self.rounds = rounds
         self.folds = folds
         self.random_state = random_state
 
@@ -76,35 +86,46 @@ class TopicHead:
             vectors: (n, d) unit embeddings.
             similarity: (n, n_topics) from `phrase_similarity`.
         """
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.model_selection import StratifiedKFold
-
         n_topics = similarity.shape[1]
         ranked = np.sort(similarity, axis=1)
         margin = ranked[:, -1] - ranked[:, -2] if n_topics > 1 else ranked[:, -1]
         confident = margin >= np.quantile(margin, 1 - self.confident_share)
-        nearest = similarity.argmax(axis=1)
-        features = self._features(vectors, similarity)[confident]
+        features = self._features(vectors, similarity)
+        labels = similarity.argmax(axis=1)
+        self._fit_rows(features, labels, confident, n_topics)
+        for _ in range(self.rounds - 1):
+            # the units the head now reads as one clear topic join the next round's training
+            proba = self.predict_proba(vectors, similarity)
+            clear = (proba >= self.thresholds_).sum(axis=1) == 1
+            rows = confident | clear
+            self._fit_rows(features, np.where(confident, labels, proba.argmax(axis=1)), rows,
+                           n_topics)  # fmt: skip
+        return self
+
+    def _fit_rows(
+        self, features: np.ndarray, labels: np.ndarray, rows: np.ndarray, n_topics: int
+    ) -> None:
+        """One classifier and threshold per topic, trained on ``rows`` labelled ``labels``."""
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import StratifiedKFold
+
+        def model() -> Any:
+            return LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
+
+        x = features[rows]
         self.models_: list[Any] = []
         self.thresholds_ = np.ones(n_topics)
         for topic in range(n_topics):
-            y = (nearest[confident] == topic).astype(int)
+            y = (labels[rows] == topic).astype(int)
             if y.sum() < self.folds or (len(y) - y.sum()) < self.folds:
                 self.models_.append(None)  # too few confident units to learn this topic
                 continue
-
-            def model() -> Any:
-                return LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
-
             held_out = np.zeros(len(y))
             splits = StratifiedKFold(self.folds, shuffle=True, random_state=self.random_state)
-            for train, test in splits.split(features, y):
-                held_out[test] = (
-                    model().fit(features[train], y[train]).predict_proba(features[test])[:, 1]
-                )
+            for train, test in splits.split(x, y):
+                held_out[test] = model().fit(x[train], y[train]).predict_proba(x[test])[:, 1]
             self.thresholds_[topic] = _best_f1_threshold(held_out, y)
-            self.models_.append(model().fit(features, y))
-        return self
+            self.models_.append(model().fit(x, y))
 
     def predict_proba(self, vectors: np.ndarray, similarity: np.ndarray) -> np.ndarray:
         """(n, n_topics) probability of each topic (0 for a topic that could not be learned)."""

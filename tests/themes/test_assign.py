@@ -66,3 +66,18 @@ def test_best_f1_threshold_and_settings() -> None:
     assert _best_f1_threshold(scores, np.array([1, 1, 1, 1, 1])) == pytest.approx(0.1)
     with pytest.raises(ValueError, match="confident_share"):
         TopicHead(confident_share=0)
+    with pytest.raises(ValueError, match="rounds"):
+        TopicHead(rounds=0)
+
+
+def test_a_second_round_learns_from_what_the_first_read_clearly() -> None:
+    units, phrases, phrase_topic, truth = _world(2)
+    similarity = phrase_similarity(units, phrases, phrase_topic, 3)
+    one = TopicHead(confident_share=0.2).fit(units, similarity)
+    two = TopicHead(confident_share=0.2, rounds=2).fit(units, similarity)
+    assert two.assign(units, similarity).any(axis=1).all()
+    accuracy = [
+        (head.predict_proba(units, similarity).argmax(axis=1) == truth).mean()
+        for head in (one, two)
+    ]
+    assert accuracy[1] >= accuracy[0] - 0.01 > 0.8
