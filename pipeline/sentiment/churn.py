@@ -24,13 +24,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import cache
-from importlib import resources
 from typing import Any, Final, Self
 
 import numpy as np
 import pandas as pd
 
-from pipeline.sentiment.seed import tsv_fingerprint, tsv_rows
+from pipeline.sentiment.seed import resource_text, tsv_fingerprint, tsv_rows
 from pipeline.text.surface import surface_form
 
 #: Languages with a churn seed file.
@@ -137,8 +136,7 @@ def churn_cues(texts: Sequence[str]) -> np.ndarray:
 
 
 def _seed_text(lang: str) -> str:
-    folder = resources.files("pipeline") / "resources" / "churn_seed"
-    return (folder / f"{lang}.tsv").read_text(encoding="utf-8")
+    return resource_text("churn_seed", lang)
 
 
 @cache

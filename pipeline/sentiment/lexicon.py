@@ -26,13 +26,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
 
-from pipeline.sentiment.seed import seed_examples, tsv_fingerprint, tsv_rows
+from pipeline.sentiment.seed import resource_text, seed_examples, tsv_fingerprint, tsv_rows
 from pipeline.text.surface import surface_form
 
 if TYPE_CHECKING:
@@ -185,8 +184,7 @@ def _bokmal_spellings(word: str) -> set[str]:
 
 
 def _service_text(lang: str) -> str:
-    folder = resources.files("pipeline") / "resources" / "service_lexicon"
-    return (folder / f"{lang}.tsv").read_text(encoding="utf-8")
+    return resource_text("service_lexicon", lang)
 
 
 @cache

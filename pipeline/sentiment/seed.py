@@ -22,9 +22,14 @@ from pipeline.sentiment.head import LABELS
 SEED_LANGUAGES: Final = ("da", "nb", "sv", "en")
 
 
+def resource_text(folder: str, lang: str) -> str:
+    """A language's shipped file ``pipeline/resources/<folder>/<lang>.tsv``, as text."""
+    path = resources.files("pipeline") / "resources" / folder / f"{lang}.tsv"
+    return path.read_text(encoding="utf-8")
+
+
 def _seed_text(lang: str) -> str:
-    folder = resources.files("pipeline") / "resources" / "sentiment_seed"
-    return (folder / f"{lang}.tsv").read_text(encoding="utf-8")
+    return resource_text("sentiment_seed", lang)
 
 
 @cache
