@@ -28,6 +28,10 @@ from pipeline.errors import ConfigError
 DEFAULT_CONFIG_NAME = "verbatim.toml"
 ScoreType = Literal["nps", "csat", "ces", "none"]
 Language = Literal["da", "nb", "sv", "en"]
+#: The industry topic packs shipped in `pipeline/resources/codeframe` (besides ``generic``).
+IndustryPack = Literal["telecom", "retail", "banking", "travel"]
+#: Languages topics are named in.
+ReportLanguage = Literal["da", "nb", "sv", "en"]
 #: The language detectors of `pipeline.text.language.DETECTORS`.
 LanguageDetector = Literal["hybrid", "langid", "lingua"]
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -351,6 +355,29 @@ class ThemesConfig(_Frozen):
     stop_words: list[str] = Field(
         default_factory=list, description="More words never used as keywords (brand names)."
     )
+    packs: list[IndustryPack] = Field(
+        default_factory=list,
+        description=(
+            "Industry topic packs used with the generic topics: telecom, retail, banking, "
+            "travel (the starter codeframe, `pipeline/resources/codeframe`)."
+        ),
+    )
+    topics: bool = Field(
+        default=True,
+        description=(
+            "Assign topics (the level drivers, reports and follow-ups use); false keeps only "
+            "the discovered sub-themes."
+        ),
+    )
+    discovered_share: float = Field(
+        default=0.01,
+        gt=0.0,
+        le=0.5,
+        description=(
+            "Least share of the units with content a sub-theme no topic recognises must hold "
+            "to become a discovered topic of its own."
+        ),
+    )
     min_units: int = Field(default=50, ge=10, description="Fewest units with content to fit.")
     chunk_units: int = Field(default=20_000, ge=100, description="Units assigned at once.")
     seed: int = Field(
@@ -528,6 +555,10 @@ class ReportsConfig(_Frozen):
     followups_shown: int = Field(
         default=200, ge=10, description="Follow-ups per owning team in the CX report."
     )
+    language: ReportLanguage = Field(
+        default="en",
+        description="Language topics are named in (da, nb, sv or en), in reports and the CLI.",
+    )
 
 
 #: Sections with a ``seed`` of their own that defaults to ``run.seed``.
@@ -552,6 +583,26 @@ class Config(_Frozen):
     followup: FollowupConfig = FollowupConfig()
     run: RunConfig = RunConfig()
     reports: ReportsConfig = ReportsConfig()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _report_section(cls, values: Any) -> Any:
+        """Read a ``[report]`` section (as in ``report.language``) as part of ``[reports]``."""
+        if not isinstance(values, dict) or "report" not in values:
+            return values
+        resolved = dict(values)
+        extra = resolved.pop("report")
+        section = resolved.get("reports", {})
+        if isinstance(extra, dict) and isinstance(section, dict):
+            twice = sorted(set(extra) & set(section))
+            if twice:
+                raise ValueError(
+                    f"report.{twice[0]} is set in [report] and in [reports]; keep one"
+                )
+            resolved["reports"] = {**section, **extra}
+            return resolved
+        resolved["reports"] = extra
+        return resolved
 
     @model_validator(mode="before")
     @classmethod

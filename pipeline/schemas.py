@@ -285,12 +285,15 @@ THEMES = Table(
         "seed": "VARCHAR",
         "first_version": "VARCHAR NOT NULL",
         "updated_at": "TIMESTAMPTZ NOT NULL",
+        "topic_id": "INTEGER",
     },
-    "Every theme ever found, one row per id (ids are never reused): label (the codeframe's "
-    "name, else the auto label made from keywords), top c-TF-IDF keywords, three redacted "
-    "quotes, parent_id (the parent theme grouping it), size (units now assigned; a parent "
-    "counts its children's), model_version that last fitted it, status (active | hidden | "
-    "merged | retired), merged_into for themes merged in the codeframe.",
+    "Every sub-theme (discovered cluster) ever found, one row per id (ids are never reused, "
+    "and never used by a topic): label (the codeframe's name, else the auto label: a short "
+    "phrase of its most central units), top c-TF-IDF keywords, three redacted quotes, "
+    "parent_id (the parent theme grouping it), topic_id (the topic it belongs to), size "
+    "(units now assigned; a parent counts its children's), model_version that last fitted "
+    "it, status (active | hidden | merged | retired), merged_into for themes merged in the "
+    "codeframe.",
     ("updated_at",),
 )
 
@@ -338,6 +341,55 @@ THEME_LINEAGE = Table(
     "new theme took its units from from_theme_id), merged (from_theme_id went into theme_id), "
     "retired; with centroid similarity and the share of units that moved.",
     ("created_at",),
+)
+
+TOPIC_ID: Final = "topic_id"
+
+TOPICS = Table(
+    "topics",
+    {
+        TOPIC_ID: "INTEGER NOT NULL",
+        "topic_key": "VARCHAR NOT NULL",
+        "label": "VARCHAR NOT NULL",
+        "kind": "VARCHAR NOT NULL",
+        "pack": "VARCHAR NOT NULL",
+        "names": "VARCHAR NOT NULL",
+        "size": "INTEGER NOT NULL",
+        MODEL_VERSION: "VARCHAR NOT NULL",
+        "status": "VARCHAR NOT NULL",
+        "first_version": "VARCHAR NOT NULL",
+        "updated_at": "TIMESTAMPTZ NOT NULL",
+    },
+    "Every topic ever used, one row per id (stable across refits; ids never shared with a "
+    "sub-theme): topic_key (the library id such as waiting_time, or discovered:<sub-theme id>), "
+    "label in reports.language (the codeframe's name when renamed), kind (cause | verdict | "
+    "churn | discovered: verdict and churn are shown, never ranked), pack (generic, an "
+    "industry pack, codeframe or discovered), names (JSON: name per language), size (units now "
+    "carrying it), status (active | hidden | retired).",
+    ("updated_at",),
+)
+
+UNIT_TOPICS = Table(
+    "unit_topics",
+    {
+        UNIT_ID: "VARCHAR NOT NULL",
+        RECORD_ID: "VARCHAR NOT NULL",
+        TOPIC_ID: "INTEGER NOT NULL",
+        MODEL_VERSION: "VARCHAR NOT NULL",
+        "assigned_at": "TIMESTAMPTZ NOT NULL",
+    },
+    "The topics of each opinion unit with content (multi-label: one row per unit and topic).",
+    ("assigned_at",),
+)
+
+RECORD_TOPICS = Table(
+    "record_topics",
+    {
+        RECORD_ID: "VARCHAR NOT NULL",
+        TOPIC_ID: "INTEGER NOT NULL",
+        "units": "INTEGER NOT NULL",
+    },
+    "The topics of each record: the union of its units' topics, with how many units carry each.",
 )
 
 NPS_BY_SEGMENT = Table(
@@ -412,8 +464,11 @@ DRIVERS = Table(
         "verdict_share": "DOUBLE",
         "quotes": "VARCHAR[] NOT NULL",
         "computed_at": "TIMESTAMPTZ NOT NULL",
+        "polarity": "VARCHAR",
     },
-    "Each theme's (level theme) and parent's (level parent) effect on NPS, overall (segment "
+    "Each topic's (level topic: theme_id holds the topic id, one row for its complaints, "
+    "polarity negative, and one for its praise, polarity positive), sub-theme's (level "
+    "theme) and parent's (level parent) effect on NPS, overall (segment "
     "all) and per segment value: mentions among NPS respondents, the share of detractors, "
     "passives and promoters mentioning it, impact in NPS points with bootstrap interval, "
     "p-value and BH q-value, the key-driver model's adjusted impact, role, rank in the "
@@ -559,8 +614,8 @@ TABLES: Final = {
     for table in (
         RECORDS, REJECTS, BATCHES, CHAT_MESSAGES, MENTIONS, RAW_RECORDS, ENRICHED_RECORDS,
         OPINION_UNITS, EMBEDDINGS, UNIT_SENTIMENT, RECORD_SENTIMENT, THEMES, UNIT_THEMES,
-        RECORD_THEMES, THEME_LINEAGE, NPS_BY_SEGMENT, DRIVERS, THEME_TRENDS, ALERTS, FOLLOWUPS,
-        RUNS, PIPELINE_STATE,
+        RECORD_THEMES, THEME_LINEAGE, TOPICS, UNIT_TOPICS, RECORD_TOPICS, NPS_BY_SEGMENT,
+        DRIVERS, THEME_TRENDS, ALERTS, FOLLOWUPS, RUNS, PIPELINE_STATE,
     )
 }  # fmt: skip
 #: Tables the analytics stage rebuilds on every run (`followups` keeps its decisions).

@@ -46,11 +46,18 @@ DRIVER_COLUMNS: Final = (
     "ci_low", "ci_high", "p_value", "q_value", "adjusted_impact", "adjusted_ci_low",
     "adjusted_ci_high", "detractor_coef", "promoter_coef", "recoverable", "role", "rank",
     "strength_rank", "trend", "alert", "chat_mentions", "chat_csat", "chat_sentiment",
-    "social_mentions", "social_sentiment", "verdict_share", "quotes",
+    "social_mentions", "social_sentiment", "verdict_share", "quotes", "polarity",
 )  # fmt: skip
 Role = Literal["detractor_driver", "strength", "neutral", "general", "too_few"]
 THEME: Final = "theme"
 PARENT: Final = "parent"
+TOPIC: Final = "topic"
+#: Levels, each ranked and corrected for multiple testing on its own.
+LEVELS: Final = (TOPIC, THEME, PARENT)
+#: A topic's two drivers rows: its complaints (negative units) and its praise (positive ones).
+POLARITIES: Final = ("negative", "positive")
+#: Topic kinds that are shown but never ranked: they say how people feel, not what to fix.
+UNRANKED_KINDS: Final = frozenset({"verdict", "churn"})
 
 
 def _parent_rows(frame: pd.DataFrame, themes: pd.DataFrame) -> pd.DataFrame:
@@ -89,6 +96,173 @@ def theme_levels(
     )
     both = pd.concat([leaves, parents[leaves.columns.intersection(parents.columns)]])
     return catalogue.reset_index(drop=True), both.reset_index(drop=True)
+
+
+#: How a topic's complaints and praise rows are called, per report language.
+POLARITY_WORDS: Final = {
+    "en": {"negative": "complaints", "positive": "praise"},
+    "da": {"negative": "klager", "positive": "ros"},
+    "nb": {"negative": "klager", "positive": "ros"},
+    "sv": {"negative": "klagomål", "positive": "beröm"},
+}
+
+
+def driver_title(label: str, polarity: object, language: str = "en") -> str:
+    """A drivers row's title: the label, and for a topic row whether it is complaints or praise.
+
+    Example: ``driver_title("Ventetid", "negative", "da") == "Ventetid — klager"``.
+    """
+    words = POLARITY_WORDS.get(language, POLARITY_WORDS["en"])
+    if isinstance(polarity, str) and polarity in words:
+        return f"{label} — {words[polarity]}"
+    return str(label)
+
+
+def headline_level(drivers: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """The drivers rows reports and summaries show: topics, or sub-themes without topics.
+
+    A topic row's ``label`` becomes its title (`driver_title`: "Price and value —
+    complaints"), so every reader shows the same words.
+
+    Args:
+        drivers: The `drivers` table (any segments).
+        language: ``reports.language``.
+    """
+    level = TOPIC if (drivers["level"] == TOPIC).any() else THEME
+    rows = drivers[drivers["level"] == level]
+    if level == TOPIC and not rows.empty:
+        rows = rows.assign(
+            label=[
+                driver_title(label, polarity, language)
+                for label, polarity in zip(rows["label"], rows["polarity"], strict=True)
+            ]
+        )
+    return rows
+
+
+def topic_levels(
+    topics: pd.DataFrame, mentions: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Active topics as drivers entries: each one's complaints and its praise.
+
+    A topic speaks of something people praise or blame ("price and value" holds both the
+    price rise and the good deal), so its effect on NPS is measured twice: over the records
+    whose units about it read negative, and over those whose units read positive. Inside the
+    drivers computation the praise entry is keyed by the negated topic id (so the two entries
+    stay apart); `drivers_report` gives the table back with the topic id and ``polarity``.
+
+    Args:
+        topics: ``topic_id``, ``label``, ``kind``, ``status``.
+        mentions: ``record_id``, ``topic_id``, ``polarity``, ``units``, ``sentiment``.
+
+    Returns:
+        (catalogue: ``theme_id`` (signed), ``label``, ``parent_id``, ``level`` "topic",
+        ``polarity``, ``kind``; mentions: ``record_id``, ``theme_id`` (signed), ``units``,
+        ``sentiment``).
+    """
+    live = topics[topics["status"] == "active"]
+    entries = []
+    for polarity, sign in zip(POLARITIES, (1, -1), strict=True):
+        entries.append(
+            pd.DataFrame(
+                {
+                    "theme_id": sign * live["topic_id"].astype("int64").to_numpy(),
+                    "label": live["label"].to_numpy(),
+                    "parent_id": pd.array([pd.NA] * len(live), dtype="Int64"),
+                    "level": TOPIC,
+                    "polarity": polarity,
+                    "kind": live["kind"].to_numpy(),
+                }
+            )
+        )
+    catalogue = pd.concat(entries, ignore_index=True)
+    parts = []
+    for polarity, sign in zip(POLARITIES, (1, -1), strict=True):
+        chosen = mentions[
+            (mentions["polarity"] == polarity) & mentions["topic_id"].isin(live["topic_id"])
+        ]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "record_id": chosen["record_id"].to_numpy(),
+                    "theme_id": sign * chosen["topic_id"].astype("int64").to_numpy(),
+                    "units": chosen["units"].to_numpy(),
+                    "sentiment": chosen["sentiment"].to_numpy(),
+                }
+            )
+        )
+    return catalogue, pd.concat(parts, ignore_index=True)
+
+
+def topic_quotes(candidates: pd.DataFrame) -> pd.DataFrame:
+    """Topic quote candidates keyed as `topic_levels` keys its entries.
+
+    A unit read positive speaks for the topic's praise (negated id), any other for its
+    complaints.
+
+    Args:
+        candidates: ``topic_id``, ``nps_category``, ``text``, ``similarity``, ``neutral``,
+            ``label``.
+
+    Returns:
+        ``theme_id`` (signed), ``nps_category``, ``text``, ``similarity``, ``neutral``.
+    """
+    sign = np.where(candidates["label"] == "positive", -1, 1)
+    return pd.DataFrame(
+        {
+            "theme_id": sign * candidates["topic_id"].astype("int64").to_numpy(),
+            "nps_category": candidates["nps_category"].to_numpy(),
+            "text": candidates["text"].to_numpy(),
+            "similarity": candidates["similarity"].to_numpy(dtype=float),
+            "neutral": candidates["neutral"].to_numpy(),
+        }
+    )
+
+
+def topic_routes(topics: pd.DataFrame, whole: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cause topics as follow-ups route them: (mentions, a themes-shaped catalogue).
+
+    The general verdict and churn threats name nothing a team could fix, so they neither
+    route nor list. A topic's key is its one keyword, so ``followup.owners`` can name a topic
+    by key (``waiting_time = "Contact centre"``), label or id.
+
+    Args:
+        topics: Active topics: ``topic_id``, ``topic_key``, ``label``, ``kind``, ``status``.
+        whole: `whole_topic_mentions`.
+    """
+    causes = topics[~topics["kind"].isin(UNRANKED_KINDS)]
+    catalogue = pd.DataFrame(
+        {
+            "theme_id": causes["topic_id"].astype("int64").to_numpy(),
+            "label": causes["label"].to_numpy(),
+            "parent_id": pd.array([pd.NA] * len(causes), dtype="Int64"),
+            "status": causes["status"].to_numpy(),
+            "keywords": [[key] for key in causes["topic_key"]],
+        }
+    )
+    return whole[whole["theme_id"].isin(catalogue["theme_id"])], catalogue
+
+
+def whole_topic_mentions(mentions: pd.DataFrame) -> pd.DataFrame:
+    """Topic mentions in any tone, one row per record and topic (for trends and alerts).
+
+    Returns:
+        ``record_id``, ``theme_id`` (the topic id), ``units``, ``sentiment`` (unit-weighted).
+    """
+    if mentions.empty:
+        return pd.DataFrame(columns=["record_id", "theme_id", "units", "sentiment"])
+    weighted = mentions.assign(weighted=mentions["sentiment"] * mentions["units"])
+    whole = weighted.groupby(["record_id", "topic_id"], as_index=False).agg(
+        units=("units", "sum"), weighted=("weighted", "sum")
+    )
+    return pd.DataFrame(
+        {
+            "record_id": whole["record_id"],
+            "theme_id": whole["topic_id"].astype("int64"),
+            "units": whole["units"],
+            "sentiment": whole["weighted"] / whole["units"],
+        }
+    )
 
 
 def _category_shares(coding: np.ndarray, marks: sparse.csr_matrix) -> pd.DataFrame:
@@ -212,12 +386,12 @@ def driver_table(
         sums = np.asarray(tone.sum(axis=0)).ravel()
         table["sentiment"] = np.where(impact["mentions"] > 0, sums / impact["mentions"], np.nan)
     table["q_value"] = np.nan
-    for level in (THEME, PARENT):
+    for level in LEVELS:
         rows = table["level"] == level
         if rows.any():
             table.loc[rows, "q_value"] = benjamini_hochberg(table.loc[rows, "p_value"].to_numpy())
     if key_drivers:
-        for level in (THEME, PARENT):
+        for level in LEVELS:
             columns = np.flatnonzero(table["level"].to_numpy() == level)
             if columns.size == 0:
                 continue
@@ -272,7 +446,10 @@ def _quotes(catalogue: pd.DataFrame, candidates: pd.DataFrame, roles: pd.Series)
         ["neutral", "verdict", "similarity", "text"],
         ascending=[True, True, False, True],
         kind="stable",
-    ).drop_duplicates(["theme_id", "text"])
+    )
+    # the same sentence typed twice ("SISTE FAKTURA VAR FEIL", "siste faktura var feil.") once
+    pool = pool.assign(_said=pool["text"].str.casefold().str.replace(r"[\W_]+", " ", regex=True)
+                       .str.strip()).drop_duplicates(["theme_id", "_said"])  # fmt: skip
     wanted = {"detractor_driver": ["detractor"], "strength": ["promoter"]}
     quotes = []
     for theme_id, role in zip(catalogue["theme_id"], roles, strict=True):
@@ -297,8 +474,10 @@ def drivers_report(
     quote_candidates: pd.DataFrame | None = None,
     verdicts: pd.Series | None = None,
     csat_scale: tuple[int, int] = (1, 5),
+    topics: pd.DataFrame | None = None,
+    topic_mentions: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The `drivers` table: every active theme and parent, overall and per segment value.
+    """The `drivers` table: every active topic, theme and parent, overall and per segment value.
 
     Args:
         respondents: NPS answers: ``record_id``, ``score`` and the segment columns.
@@ -315,11 +494,21 @@ def drivers_report(
         quote_candidates: ``theme_id``, ``nps_category``, ``text``, ``similarity``.
         verdicts: theme_id -> share of units that only give a verdict (`verdict_shares`).
         csat_scale: Chat CSAT scale; the top two answers count as satisfied.
+        topics: The `topics` table (``topic_id``, ``label``, ``kind``, ``status``): topic
+            rows (level topic, one per polarity, see `topic_levels`); verdict and churn
+            topics are general, never ranked.
+        topic_mentions: ``record_id``, ``topic_id``, ``polarity``, ``units``, ``sentiment``.
+        quote_candidates: may hold topic entries keyed as `topic_levels` keys them.
 
     Returns:
         `DRIVER_COLUMNS`, ranked (see the module docstring).
     """
     catalogue, both = theme_levels(themes, mentions)
+    catalogue = catalogue.assign(polarity=None, kind=None)
+    if topics is not None and topic_mentions is not None:
+        topic_catalogue, topic_both = topic_levels(topics, topic_mentions)
+        catalogue = pd.concat([topic_catalogue, catalogue], ignore_index=True)
+        both = pd.concat([topic_both, both], ignore_index=True)
     survey = both[both["record_id"].isin(respondents["record_id"])]
     parts = [driver_table(respondents, catalogue, survey, settings=settings, metrics=metrics)]
     for segment in settings.segments:
@@ -334,15 +523,18 @@ def drivers_report(
     table = pd.concat(parts, ignore_index=True)
     channels = _channel_columns(catalogue, both, records, csat_scale)
     table = table.merge(channels, left_on="theme_id", right_index=True, how="left")
-    table["trend"] = table["theme_id"].map(trend if trend is not None else {}).fillna("steady")
+    # a topic's praise entry is keyed by its negated id; trends and alerts are per topic
+    plain = table["theme_id"].abs()
+    table["trend"] = plain.map(trend if trend is not None else {}).fillna("steady")
     active = (
         {}
         if alerts is None or alerts.empty
         else dict(zip(alerts["theme_id"], alerts["kind"], strict=True))
     )
-    table["alert"] = table["theme_id"].map(active)
+    table["alert"] = plain.map(active)
     table["verdict_share"] = table["theme_id"].map(verdicts if verdicts is not None else {})
     general = (table["verdict_share"] >= settings.general_share) & (table["role"] != "too_few")
+    general |= table["kind"].isin(UNRANKED_KINDS) & (table["role"] != "too_few")
     table.loc[general, "role"] = "general"
     overall = table.iloc[: len(catalogue)]
     quotes = (
@@ -352,6 +544,7 @@ def drivers_report(
     )
     table["quotes"] = table["theme_id"].map(quotes)
     table = rank_drivers(table)
+    table["theme_id"] = table["theme_id"].abs()
     for name in DRIVER_COLUMNS:
         if name not in table.columns:
             table[name] = np.nan

@@ -19,6 +19,7 @@ from typing import Any, Final, cast
 import pandas as pd
 
 from pipeline.analytics.followup import churn_count
+from pipeline.analytics.priorities import headline_level
 from pipeline.schemas import ALERTS, DRIVERS, FOLLOWUPS, NPS_BY_SEGMENT
 
 #: Drivers listed in the summary's improvement list.
@@ -114,6 +115,7 @@ def summarise_tables(
     now: dt.datetime | None = None,
     seed: int | None = None,
     models: Mapping[str, str | None] | None = None,
+    language: str = "en",
 ) -> RunSummary:
     """Build the summary from the analytics tables (pure).
 
@@ -127,6 +129,7 @@ def summarise_tables(
         now: Time stamp of the summary (default: now, UTC).
         seed: The workspace's random seed.
         models: The models in use (see `RunSummary.models`).
+        language: Language of topic titles (``reports.language``).
     """
     scores_table = tables[NPS_BY_SEGMENT.name]
     overall = scores_table[(scores_table["segment"] == "all") & scores_table["value"].notna()]
@@ -141,7 +144,8 @@ def summarise_tables(
             previous, last = _records(months)[-2:]
             latest[str(metric)] = (_estimate(last), _estimate(previous))
     drivers = tables[DRIVERS.name]
-    leaves = drivers[(drivers["segment"] == "all") & (drivers["level"] == "theme")]
+    shown = headline_level(drivers, language)
+    leaves = shown[shown["segment"] == "all"]
     ranked = leaves[leaves["rank"].notna()].sort_values("rank").head(TOP_DRIVERS)
     strengths = leaves[leaves["strength_rank"].notna()].sort_values("strength_rank")
     alerts = tables[ALERTS.name]

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from pipeline.cli.support import (
     ConfigOption,
@@ -22,8 +22,9 @@ from pipeline.cli.support import (
 
 
 class Level(StrEnum):
-    """Theme level of the drivers list."""
+    """Level of the drivers list: topics, sub-themes or their parents."""
 
+    topic = "topic"
     theme = "theme"
     parent = "parent"
 
@@ -70,7 +71,10 @@ def drivers(
     segment: Annotated[
         str, typer.Option("--segment", help="A segment in drivers.segments, e.g. team.")
     ] = "all",
-    level: Annotated[Level, typer.Option("--level", help="Leaf themes or parents.")] = Level.theme,
+    level: Annotated[
+        Level,
+        typer.Option("--level", help="Topics (default), sub-themes (theme) or their parents."),
+    ] = Level.topic,
     refresh: Annotated[
         bool, typer.Option("--refresh", help="Recompute the analytics first.")
     ] = False,
@@ -96,6 +100,7 @@ def drivers(
 
 
 def _print_drivers(rows: list[dict[str, Any]], title: str, *, confidence: float) -> None:
+    noun = "topic" if rows[0]["level"] == "topic" else "theme"
     first = rows[0]
     if first["flagged"]:
         out.print(
@@ -104,12 +109,13 @@ def _print_drivers(rows: list[dict[str, Any]], title: str, *, confidence: float)
         )
         return
     impact = f"impact ({confidence * 100:.3g}% CI)"
+    name = Column(noun, min_width=24, ratio=3)
     fix = Table(
-        "rank", "id", "theme", "mentions", "detractors", impact, "adjusted", "trend",
-        title=f"Fix first — {title} ({first['respondents']:,} NPS answers)",
+        "rank", "id", name, "mentions", "detractors", Column(impact, ratio=2), "adjusted",
+        "trend", title=f"Fix first — {title} ({first['respondents']:,} NPS answers)",
     )  # fmt: skip
-    keep = Table("", "id", "theme", "mentions", "promoters", impact,
-                 title=f"Strengths to protect — {title}")  # fmt: skip
+    keep = Table("", "id", Column(noun, min_width=24, ratio=3), "mentions", "promoters",
+                 Column(impact, ratio=2), title=f"Strengths to protect — {title}")  # fmt: skip
     for row in rows:
         interval = (
             f"{_points(row['nps_impact'])} ({_points(row['ci_low'])} … {_points(row['ci_high'])})"
@@ -117,12 +123,12 @@ def _print_drivers(rows: list[dict[str, Any]], title: str, *, confidence: float)
         if row["rank"] is not None:
             trend = row["trend"] + (f" ⚠ {row['alert']}" if row["alert"] else "")
             fix.add_row(
-                str(row["rank"]), str(row["theme_id"]), row["label"], f"{row['mentions']:,}",
+                str(row["rank"]), str(row["theme_id"]), row["title"], f"{row['mentions']:,}",
                 _share(row["detractor_share"]), interval, _points(row["adjusted_impact"]), trend,
             )  # fmt: skip
         elif row["strength_rank"] is not None:
             keep.add_row(
-                str(row["strength_rank"]), str(row["theme_id"]), row["label"],
+                str(row["strength_rank"]), str(row["theme_id"]), row["title"],
                 f"{row['mentions']:,}", _share(row["promoter_share"]), interval,
             )  # fmt: skip
     out.print(fix)

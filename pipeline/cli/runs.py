@@ -209,7 +209,10 @@ def demo(
     out.print(f"Demo data written to {out_dir}/ (truth file: {paths.truth})", highlight=False)
     if config is None:
         config = write_demo_config(out_dir)
-        out.print(f"Demo configuration (which team owns which theme): {config}", highlight=False)
+        out.print(
+            f"Demo configuration (topic packs, which team owns which topic): {config}",
+            highlight=False,
+        )
     cfg = cli_config(config)
     offline_prefect()
     from flows.nightly import nightly

@@ -30,7 +30,17 @@ from pipeline.analytics.followup import (
     followup_candidates,
 )
 from pipeline.analytics.metrics import nps_by_segment, period_starts
-from pipeline.analytics.priorities import drivers_report, theme_levels, verdict_shares
+from pipeline.analytics.priorities import (
+    TOPIC,
+    driver_title,
+    drivers_report,
+    headline_level,
+    theme_levels,
+    topic_quotes,
+    topic_routes,
+    verdict_shares,
+    whole_topic_mentions,
+)
 from pipeline.analytics.trends import theme_alerts, theme_trends, trend_direction
 from pipeline.config import Config
 from pipeline.errors import VerbatimError
@@ -47,7 +57,8 @@ DRIVER_JSON_KEYS: Final = (
     "mentions", "respondents", "flagged", "detractor_share", "passive_share", "promoter_share",
     "sentiment", "nps_impact", "ci_low", "ci_high", "p_value", "q_value", "adjusted_impact",
     "adjusted_ci_low", "adjusted_ci_high", "recoverable", "trend", "alert", "chat_mentions",
-    "chat_csat", "social_mentions", "social_sentiment", "verdict_share", "quotes",
+    "chat_csat", "social_mentions", "social_sentiment", "verdict_share", "quotes", "polarity",
+    "title",
 )  # fmt: skip
 
 
@@ -126,12 +137,23 @@ def compute_analytics(
     )  # fmt: skip
     themes = warehouse.analytics.analytics_themes()
     mentions = warehouse.analytics.theme_mentions()
+    topics = warehouse.analytics.analytics_topics()
+    topic_mentions = warehouse.analytics.topic_mentions()
     catalogue, both = theme_levels(themes, mentions)
-    level = catalogue.set_index("theme_id")["level"]
-    label = catalogue.set_index("theme_id")["label"]
+    live_topics = topics[topics["status"] == "active"]
+    whole_topics = whole_topic_mentions(topic_mentions)
+    whole_topics = whole_topics[whole_topics["theme_id"].isin(live_topics["topic_id"])]
+    level = pd.concat(
+        [catalogue.set_index("theme_id")["level"],
+         pd.Series(TOPIC, index=live_topics["topic_id"].astype("int64"))]
+    )  # fmt: skip
+    label = pd.concat(
+        [catalogue.set_index("theme_id")["label"],
+         live_topics.set_index(live_topics["topic_id"].astype("int64"))["label"]]
+    )  # fmt: skip
     counted = records[~records["is_duplicate"].fillna(False).astype(bool)]
     weeks = period_starts(counted["created_at"], "week", timezone=cfg.ingest.timezone)
-    trends = theme_trends(counted, both, weeks)
+    trends = theme_trends(counted, pd.concat([whole_topics, both], ignore_index=True), weeks)
     alerts = theme_alerts(trends, rule=cfg.trends)
     if not alerts.empty:
         alerts = alerts.assign(
@@ -141,7 +163,11 @@ def compute_analytics(
         )
     respondents = records[(records["score_type"] == "nps") & records["score"].notna()]
     topic_free = stop_words(cfg.themes.stop_words)
-    quotes = warehouse.analytics.quote_candidates()
+    quotes = pd.concat(
+        [topic_quotes(warehouse.analytics.topic_quote_candidates()),
+         warehouse.analytics.quote_candidates()],
+        ignore_index=True,
+    )  # fmt: skip
     quotes["verdict"] = verdict_only(quotes["text"].tolist(), ignore=topic_free)
     drivers = drivers_report(
         respondents, themes, mentions, records, settings=cfg.drivers, metrics=cfg.metrics,
@@ -151,12 +177,15 @@ def compute_analytics(
         verdicts=verdict_shares(
             warehouse.analytics.theme_unit_sample(), themes, ignore=topic_free
         ),
-        csat_scale=ranges.csat,
+        csat_scale=ranges.csat, topics=topics, topic_mentions=topic_mentions,
     )  # fmt: skip
     previous = warehouse.read_table(FOLLOWUPS.name)
     called = followup_candidates(records, cfg.followup)["record_id"].tolist()
+    routed, routes = (
+        topic_routes(live_topics, whole_topics) if not live_topics.empty else (mentions, themes)
+    )
     followups = build_followups(
-        records, mentions, warehouse.analytics.units_of(called), themes,
+        records, routed, warehouse.analytics.units_of(called), routes,
         rule=cfg.followup, previous=previous, now=stamp.to_pydatetime(),
     )  # fmt: skip
     return {
@@ -239,7 +268,7 @@ def _report(
 ) -> AnalyticsReport:
     drivers = tables[DRIVERS.name]
     overall = drivers[(drivers["segment"] == "all")]
-    leaves = overall[overall["level"] == "theme"]
+    leaves = headline_level(overall)
     alerts, followups = tables[ALERTS.name], tables[FOLLOWUPS.name]
     scores = tables[NPS_BY_SEGMENT.name]
     everyone = scores[
@@ -265,14 +294,15 @@ def _report(
 
 
 def driver_rows(
-    cfg: Config, *, segment: str = "all", level: str = "theme"
+    cfg: Config, *, segment: str = "all", level: str = "topic"
 ) -> list[dict[str, Any]]:
     """The stored drivers of one segment and level, improvement list first.
 
     Args:
         cfg: The configuration.
         segment: "all" or a segment column in ``drivers.segments``.
-        level: "theme" or "parent".
+        level: "topic" (a workspace without topics gives its themes), "theme" (sub-themes)
+            or "parent".
 
     Returns:
         One dict per theme (and segment value): ranked detractor drivers by rank, then
@@ -287,7 +317,15 @@ def driver_rows(
         raise VerbatimError(
             "no drivers yet: run `verbatim analyse` (or `verbatim run`) after themes exist"
         )
+    if level == TOPIC and not (drivers["level"] == TOPIC).any():
+        level = "theme"  # topics switched off (themes.topics = false)
     chosen = drivers[(drivers["segment"] == segment) & (drivers["level"] == level)]
+    chosen = chosen.assign(
+        title=[
+            driver_title(label, polarity, cfg.reports.language)
+            for label, polarity in zip(chosen["label"], chosen["polarity"], strict=True)
+        ]
+    )
     if chosen.empty:
         stored = sorted(set(drivers["segment"]) - {"all"})
         raise VerbatimError(

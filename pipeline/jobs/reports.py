@@ -17,6 +17,7 @@ from typing import Any, Final
 
 import pandas as pd
 
+from pipeline.analytics.priorities import headline_level
 from pipeline.analytics.summary import RunSummary, summarise_tables
 from pipeline.config import Config
 from pipeline.errors import VerbatimError
@@ -86,6 +87,7 @@ def run_summary(cfg: Config, *, new_records: Mapping[str, int] | None = None) ->
         new_records=new_records,
         seed=cfg.run.seed,
         models=models,
+        language=cfg.reports.language,
     )
 
 
@@ -119,6 +121,7 @@ def report_data(
         tables, records = _summary_inputs(warehouse)
         trends = warehouse.read_table(THEME_TRENDS.name)
         themes = warehouse.analytics.analytics_themes()
+        topics = warehouse.analytics.analytics_topics()
         windows = _windows(warehouse.analytics.record_windows())
         models = warehouse.runs.models_in_use()
     if summary is None:
@@ -129,9 +132,22 @@ def report_data(
             new_records=new_records,
             seed=cfg.run.seed,
             models=models,
+            language=cfg.reports.language,
         )
     scores, drivers = tables[NPS_BY_SEGMENT.name], tables[DRIVERS.name]
-    leaves = drivers[drivers["level"] == "theme"].reset_index(drop=True)
+    leaves = headline_level(drivers, cfg.reports.language).reset_index(drop=True)
+    level = str(leaves["level"].iloc[0]) if not leaves.empty else "theme"
+    labels = {int(k): str(v) for k, v in zip(themes["theme_id"], themes["label"], strict=True)}
+    trend_labels = None
+    if level == "topic":
+        # the praise row of a topic is keyed by its negated id in the report's frames
+        praise = leaves["polarity"] == "positive"
+        leaves = leaves.assign(theme_id=leaves["theme_id"].where(~praise, -leaves["theme_id"]))
+        labels |= dict(zip(leaves["theme_id"].astype(int), leaves["label"].astype(str),
+                           strict=True))  # fmt: skip
+        trend_labels = {
+            int(k): str(v) for k, v in zip(topics["topic_id"], topics["label"], strict=True)
+        }
     overall = leaves[leaves["segment"] == "all"]
     method = Method(
         theme_model=models["themes"],
@@ -154,9 +170,11 @@ def report_data(
         summary=summary,
         scores=scores,
         drivers=leaves,
-        trends=trends[trends["level"] == "theme"].reset_index(drop=True),
+        trends=trends[trends["level"] == level].reset_index(drop=True),
         followups=tables[FOLLOWUPS.name],
-        labels={int(k): str(v) for k, v in zip(themes["theme_id"], themes["label"], strict=True)},
+        labels=labels,
+        level=level,
+        trend_labels=trend_labels,
         method=method,
         themes_shown=cfg.reports.themes_shown,
         followups_shown=cfg.reports.followups_shown,

@@ -16,6 +16,7 @@ import datetime as dt
 import functools
 import hashlib
 import logging
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -29,17 +30,21 @@ from pipeline.config import Config
 from pipeline.errors import NotEnoughDataError, VerbatimError
 from pipeline.jobs.embed import Embedding
 from pipeline.jobs.parallel import IN_PROCESS, Mapper, split_frame
-from pipeline.schemas import MODEL_VERSION, RECORD_ID, THEME_ID, UNIT_ID
+from pipeline.schemas import MODEL_VERSION, RECORD_ID, THEME_ID, TOPIC_ID, UNIT_ID
 from pipeline.storage.models import ModelStore
 from pipeline.storage.warehouse import Warehouse, jsonable_row, open_warehouse
 from pipeline.themes.codeframe import Codeframe, load_codeframe, save_codeframe, unknown_ids
 from pipeline.themes.model import SeedTheme, ThemeModel
-from pipeline.themes.rows import lineage_rows, theme_rows
+from pipeline.themes.rows import lineage_rows, theme_rows, topic_ids, topic_rows
+from pipeline.themes.topic_model import TopicModel
+from pipeline.themes.topics import TOPIC_LANGUAGES, Topic, starter_topics
 
 logger = logging.getLogger(__name__)
 
-#: Model store kind of theme models.
+#: Model store kind of theme models (a version holds the sub-themes and the topics).
 THEME_KIND: Final = "themes"
+#: Most units the topic head is trained on (a seeded sample beyond that).
+TOPIC_FIT_SAMPLE: Final = 20_000
 _LIBRARIES: Final = (
     "bertopic",
     "umap-learn",
@@ -70,6 +75,8 @@ class ThemesReport:
     reused_embeddings: int = 0
     unassigned_share: float = 0.0
     themes: int = 0
+    topics: int = 0
+    topic_coverage: float = 0.0
     lineage: dict[str, int] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
 
@@ -91,6 +98,78 @@ def load_theme_model(cfg: Config) -> tuple[ThemeModel, str] | None:
     if stored is None:
         return None
     return ThemeModel.from_arrays(stored.arrays, stored.manifest, cfg.themes), stored.version
+
+
+def load_topic_model(cfg: Config, version: str | None = None) -> TopicModel | None:
+    """The topics stored with a theme model version (the latest by default).
+
+    None before the first fit, and for a model fitted before topics existed (the next theme
+    run adds them: `update_themes`).
+    """
+    stored = _store(cfg).load(THEME_KIND, version) if version else _store(cfg).load(THEME_KIND)
+    if stored is None:
+        return None
+    return TopicModel.from_arrays(stored.arrays, stored.manifest.get("topic_model", {}))
+
+
+def topic_library(cfg: Config, codeframe: Codeframe) -> tuple[Topic, ...]:
+    """The topics a fit learns: generic, the configured packs, then the codeframe's seeds.
+
+    A seed of ``themes.yaml`` (a name and phrases) is a topic of its own: ``codeframe`` pack,
+    its name in every language, its phrases as written.
+    """
+    topics = starter_topics(cfg.themes.packs)
+    taken = {topic.topic_id for topic in topics}
+    seeds = []
+    for seed in codeframe.seeds:
+        key = "seed_" + "_".join(re.findall(r"\w+", seed.name.casefold()))[:40]
+        if key in taken:
+            continue
+        taken.add(key)
+        phrases = {lang: () for lang in TOPIC_LANGUAGES} | {"en": tuple(seed.phrases)}
+        seeds.append(
+            Topic(key, "cause", dict.fromkeys(TOPIC_LANGUAGES, seed.name), phrases, "codeframe")
+        )
+    return (*topics, *seeds)
+
+
+def _fit_topics(
+    cfg: Config,
+    embedding: Embedding,
+    codeframe: Codeframe,
+    texts: Sequence[str],
+    vectors: np.ndarray,
+    theme_model: ThemeModel,
+) -> TopicModel | None:
+    """Learn the workspace's topics from its units (None when ``themes.topics`` is off)."""
+    from pipeline.sentiment.lexicon import verdict_only
+    from pipeline.themes.describe import has_content
+    from pipeline.themes.words import stop_words
+
+    if not cfg.themes.topics:
+        return None
+    content = np.flatnonzero(has_content(texts, cfg.themes.stop_words))
+    if content.size > TOPIC_FIT_SAMPLE:
+        rng = np.random.default_rng(cfg.themes.seed)
+        content = np.sort(rng.choice(content, TOPIC_FIT_SAMPLE, replace=False))
+    chosen = [texts[int(i)] for i in content]
+    sub_themes, _ = theme_model.assign(chosen, vectors[content])
+    verdict = verdict_only(chosen, ignore=stop_words(cfg.themes.stop_words))
+    library = topic_library(cfg, codeframe)
+    phrase_vectors = embedding.encode(TopicModel.phrases_of(library))
+    return TopicModel(
+        library, discovered_share=cfg.themes.discovered_share, random_state=cfg.themes.seed
+    ).fit(
+        vectors[content], phrase_vectors, sub_themes=sub_themes,
+        sub_theme_labels={t.theme_id: t.label for t in theme_model.leaves}, verdict=verdict,
+    )  # fmt: skip
+
+
+def _topic_parts(topics: TopicModel | None) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    if topics is None:
+        return {}, {}
+    arrays, manifest = topics.to_arrays()
+    return arrays, {"topic_model": manifest}
 
 
 def _codeframe(cfg: Config) -> Codeframe:
@@ -165,7 +244,11 @@ def fit_themes(
             next_id=max([warehouse.themes.max_theme_id(), *known]) + 1,
             fresh=fresh,
         )
+        topics = _fit_topics(cfg, embedding, codeframe, texts, vectors, model)
         arrays, manifest = model.to_arrays()
+        topic_arrays, topic_manifest = _topic_parts(topics)
+        arrays |= topic_arrays
+        manifest |= topic_manifest
         fingerprint = hashlib.sha256("\n".join(sorted(units[UNIT_ID])).encode()).hexdigest()[:16]
         manifest |= {
             "reason": reason,
@@ -182,7 +265,9 @@ def fit_themes(
         report.metrics = dict(model.metrics_)
         for event in model.lineage_:
             report.lineage[event.event] = report.lineage.get(event.event, 0) + 1
-        _write_model_themes(warehouse, model, stored.version, stored.manifest, codeframe)
+        topic_of = _write_model_themes(
+            warehouse, model, stored.version, stored.manifest, codeframe, topics, cfg
+        )
         _assign_pending(
             warehouse,
             model,
@@ -191,7 +276,55 @@ def fit_themes(
             codeframe=codeframe,
             report=report,
             on_progress=on_progress,
+            topics=topics,
+            topic_of=topic_of,
         )
+    return report
+
+
+def add_topics(cfg: Config, *, on_progress: Callable[[int], None] | None = None) -> ThemesReport:
+    """Give a workspace fitted before topics existed its topics, keeping its themes.
+
+    The stored theme model is kept exactly: its themes become the sub-themes of the new
+    topics, with the same ids, labels, lineage and codeframe edits. A new model version holds
+    both (its lineage: every theme kept), and every unit is assigned again under it.
+
+    Raises:
+        ThemeError: When there is no theme model yet.
+    """
+    loaded = load_theme_model(cfg)
+    if loaded is None:
+        raise ThemeError("no theme model yet; `verbatim themes fit` fits one")
+    model, old_version = loaded
+    embedding = Embedding(cfg)
+    report = ThemesReport(fitted=True, reason="topics added to an existing workspace")
+    with open_warehouse(cfg) as warehouse:
+        units = warehouse.themes.theme_fit_units()
+        texts = units["text"].tolist()
+        vectors = embedding.cached(warehouse, texts, report)
+        codeframe = _codeframe(cfg)
+        topics = _fit_topics(cfg, embedding, codeframe, texts, vectors, model)
+        stored_old = _store(cfg).load(THEME_KIND, old_version)
+        old_manifest = stored_old.manifest if stored_old else {}
+        arrays, manifest = model.to_arrays()
+        topic_arrays, topic_manifest = _topic_parts(topics)
+        manifest = {**old_manifest, **manifest, **topic_manifest}
+        manifest["lineage"] = [
+            {"event": "kept", "theme_id": t.theme_id, "from_theme_id": t.theme_id,
+             "similarity": 1.0, "share": 1.0}
+            for t in model.themes_
+        ]  # fmt: skip
+        manifest |= {"reason": report.reason, "previous_version": old_version}
+        stored = _store(cfg).save(THEME_KIND, arrays | topic_arrays, manifest)
+        report.model_version = stored.version
+        report.lineage = {"kept": len(model.themes_)}
+        topic_of = _write_model_themes(
+            warehouse, model, stored.version, stored.manifest, codeframe, topics, cfg
+        )
+        _assign_pending(
+            warehouse, model, stored.version, embedding=embedding, codeframe=codeframe,
+            report=report, on_progress=on_progress, topics=topics, topic_of=topic_of,
+        )  # fmt: skip
     return report
 
 
@@ -201,14 +334,38 @@ def _write_model_themes(
     version: str,
     manifest: dict[str, Any],
     codeframe: Codeframe,
-) -> None:
+    topics: TopicModel | None,
+    cfg: Config,
+) -> dict[str, int]:
+    """Write the `topics`, `themes` and `theme_lineage` rows of a model version.
+
+    Topics first: a crash between the two leaves topics whose themes the next run writes.
+
+    Returns:
+        Topic key -> topic id.
+    """
     from pipeline.themes.align import LineageEvent
 
     now = dt.datetime.now(dt.UTC)
     previous = warehouse.read_table("themes")
-    rows = theme_rows(model.themes_, version, previous, codeframe, now=now)
+    ids: dict[str, int] = {}
+    topic_of: dict[int, int] = {}
+    if topics is not None:
+        before = warehouse.read_table("topics")
+        next_id = max([warehouse.themes.max_theme_id(), *(t.theme_id for t in model.themes_)])
+        ids = topic_ids(topics.keys, before, next_id + 1)
+        warehouse.themes.write_topics(
+            topic_rows(topics.topics_, ids, version, before, codeframe,
+                       language=cfg.reports.language, now=now)
+        )  # fmt: skip
+        topic_of = {theme: ids[key] for theme, key in topics.sub_theme_topic_.items()}
+        for source, target in codeframe.merge.items():
+            if target in ids.values():
+                topic_of[source] = target  # a sub-theme moved to a topic in themes.yaml
+    rows = theme_rows(model.themes_, version, previous, codeframe, now=now, topic_of=topic_of)
     events = [LineageEvent(**event) for event in manifest.get("lineage", [])]
     warehouse.themes.write_themes(rows, lineage_rows(events, version, now=now))
+    return ids
 
 
 def assign_partition(
@@ -229,7 +386,13 @@ def _assign_pending(
     report: ThemesReport,
     on_progress: Callable[[int], None] | None,
     mapper: Mapper = IN_PROCESS,
+    topics: TopicModel | None = None,
+    topic_of: dict[str, int] | None = None,
 ) -> None:
+    """Assign every unit not yet assigned by ``version``: its sub-theme and its topics.
+
+    ``topic_of`` maps topic keys to topic ids (`_write_model_themes`).
+    """
     from pipeline.themes.codeframe import resolve_theme_ids
 
     chunk = model.cfg.chunk_units
@@ -263,7 +426,24 @@ def _assign_pending(
             }
         )
         unit_themes.loc[~has_theme, [THEME_ID, "model_theme_id"]] = pd.NA
-        warehouse.themes.write_unit_themes(unit_themes)
+        unit_topics = (
+            _unit_topics(
+                warehouse,
+                units,
+                vectors,
+                ids,
+                content,
+                topics,
+                topic_of or {},
+                version,
+                model.cfg.stop_words,
+            )  # fmt: skip
+            if topics is not None
+            else None
+        )
+        warehouse.themes.write_unit_themes(unit_themes, unit_topics)
+        if unit_topics is not None:
+            report.topic_coverage += float(unit_topics[UNIT_ID].nunique())
         report.units += len(units)
         report.assigned += int(has_theme.sum())
         report.unassigned += int((~has_theme & content).sum())
@@ -271,6 +451,47 @@ def _assign_pending(
             on_progress(len(units))
     report.unassigned_share, _ = warehouse.themes.unassigned_share(version)
     report.themes = len(model.leaves)
+    if topics is not None:
+        report.topics = len(topics.topics_)
+        with_content = report.assigned + report.unassigned
+        report.topic_coverage = report.topic_coverage / with_content if with_content else 0.0
+
+
+def _unit_topics(
+    warehouse: Warehouse,
+    units: pd.DataFrame,
+    vectors: np.ndarray,
+    sub_themes: np.ndarray,
+    content: np.ndarray,
+    topics: TopicModel,
+    ids: dict[str, int],
+    version: str,
+    extra_stop_words: Sequence[str],
+) -> pd.DataFrame:
+    """The `unit_topics` rows of one chunk of units (those with content)."""
+    from pipeline.sentiment.lexicon import verdict_only
+    from pipeline.themes.words import stop_words
+
+    index = np.flatnonzero(content)
+    texts = units["text"].to_numpy()[index].tolist()
+    unit_ids = units[UNIT_ID].to_numpy()[index].astype(str)
+    flags = warehouse.themes.topic_units(unit_ids.tolist()).set_index(UNIT_ID)
+    churn = flags["churn_intent"].reindex(unit_ids).fillna(False).to_numpy(dtype=bool)
+    assigned = topics.assign(
+        vectors[index], sub_themes=sub_themes[index],
+        verdict=verdict_only(texts, ignore=stop_words(extra_stop_words)), churn=churn,
+    )  # fmt: skip
+    rows, columns = np.nonzero(assigned)
+    keys = np.array([ids[key] for key in topics.keys], dtype=np.int64)
+    return pd.DataFrame(
+        {
+            UNIT_ID: units[UNIT_ID].to_numpy()[index][rows].astype(str),
+            RECORD_ID: units[RECORD_ID].to_numpy()[index][rows].astype(str),
+            TOPIC_ID: keys[columns],
+            MODEL_VERSION: version,
+            "assigned_at": dt.datetime.now(dt.UTC),
+        }
+    )
 
 
 def update_themes(
@@ -304,6 +525,10 @@ def update_themes(
                 raise
             return ThemesReport(skipped=str(e))
     model, version = loaded
+    topics = load_topic_model(cfg, version)
+    if topics is None and cfg.themes.topics:
+        logger.info("the theme model %s has no topics: adding them, themes kept", version)
+        return add_topics(cfg, on_progress=on_progress)
     embedding = Embedding(cfg)
     report = ThemesReport(model_version=version)
     codeframe = _codeframe(cfg)
@@ -311,7 +536,9 @@ def update_themes(
         if not warehouse.themes.has_theme_version(version):
             stored = _store(cfg).load(THEME_KIND, version)
             manifest = stored.manifest if stored else {}
-            _write_model_themes(warehouse, model, version, manifest, codeframe)
+            ids = _write_model_themes(warehouse, model, version, manifest, codeframe, topics, cfg)
+        else:
+            ids = warehouse.themes.topic_ids()
         _assign_pending(
             warehouse,
             model,
@@ -321,6 +548,8 @@ def update_themes(
             report=report,
             on_progress=on_progress,
             mapper=mapper,
+            topics=topics if cfg.themes.topics else None,
+            topic_of=ids,
         )
     threshold = cfg.themes.refit_unassigned_share
     if report.unassigned_share > threshold:

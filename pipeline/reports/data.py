@@ -97,13 +97,17 @@ class ReportData:
     Attributes:
         summary: The run summary (headline scores, improvement list, strengths, alerts).
         scores: The ``nps_by_segment`` table.
-        drivers: The ``drivers`` table, level theme (every segment).
-        trends: The ``theme_trends`` table, level theme.
+        drivers: The ``drivers`` table at the level shown (every segment).
+        trends: The ``theme_trends`` table at the level shown.
         followups: The ``followups`` table (queued and quarantined).
         labels: Theme id -> label of every theme (parents too).
         method: The method section's facts.
         themes_shown: Themes in the trend, heatmap and channel charts.
         followups_shown: Follow-ups listed per owning team in the CX report.
+        level: The level shown: "topic" (then ``drivers`` keys a topic's praise row by its
+            negated id, and ``labels`` hold each row's title) or "theme".
+        trend_labels: Names of the trend lines (topic id -> topic name) where they differ
+            from ``labels``.
     """
 
     summary: RunSummary
@@ -115,6 +119,8 @@ class ReportData:
     method: Method
     themes_shown: int = 12
     followups_shown: int = 200
+    level: str = "theme"
+    trend_labels: dict[int, str] | None = None
 
     def change(self, metric: str) -> Change | None:
         """The latest month against the one before, when there are two months."""

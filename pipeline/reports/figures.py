@@ -109,7 +109,7 @@ def _alerted(data: ReportData) -> set[int]:
     alerts = data.summary.alerts
     if alerts.empty:
         return set()
-    return {int(t) for t in alerts.loc[alerts["level"] == "theme", "theme_id"]}
+    return {int(t) for t in alerts.loc[alerts["level"] == data.level, "theme_id"]}
 
 
 def nps_trend(data: ReportData) -> Figure | None:
@@ -250,8 +250,10 @@ def driver_chart(data: ReportData) -> Figure | None:
 def theme_trends(data: ReportData) -> Figure | None:
     """Weekly share of records mentioning each shown theme; emerging themes marked."""
     trends = data.trends
-    shown = _shown_themes(data)[:8]
+    # a topic's complaints and praise rows share one trend line
+    shown = list(dict.fromkeys(abs(t) for t in _shown_themes(data)))[:8]
     alerted = _alerted(data)
+    names = {**data.labels, **(data.trend_labels or {})}
     for theme_id in sorted(alerted):
         if theme_id not in shown:
             shown.append(theme_id)
@@ -264,7 +266,7 @@ def theme_trends(data: ReportData) -> Figure | None:
         series = rows[rows["theme_id"] == theme_id].sort_values("week")
         if series.empty:
             continue
-        label = plot_text(data.labels.get(theme_id, str(theme_id)), limit=40)
+        label = plot_text(names.get(theme_id, str(theme_id)), limit=40)
         emerging = theme_id in alerted
         weeks = pd.to_datetime(series["week"]).dt.strftime("%Y-%m-%d")
         traces.append(
@@ -279,7 +281,7 @@ def theme_trends(data: ReportData) -> Figure | None:
             }
         )
         if emerging:
-            since = alerts[(alerts["theme_id"] == theme_id) & (alerts["level"] == "theme")]
+            since = alerts[(alerts["theme_id"] == theme_id) & (alerts["level"] == data.level)]
             start = pd.Timestamp(since["since"].min()).strftime("%Y-%m-%d")
             flagged = series[pd.to_datetime(series["week"]) >= pd.Timestamp(start)]
             traces.append(

@@ -22,9 +22,12 @@ from pipeline.schemas import (
     TABLES,
     THEME_ID,
     THEMES,
+    TOPIC_ID,
+    TOPICS,
     UNIT_ID,
     UNIT_SENTIMENT,
     UNIT_THEMES,
+    UNIT_TOPICS,
 )
 from pipeline.storage.database import Database
 from pipeline.storage.runs import write_state
@@ -92,6 +95,56 @@ class AnalyticsTables:
             f'FROM main."{UNIT_THEMES.name}" t '
             f'LEFT JOIN main."{UNIT_SENTIMENT.name}" s USING ({UNIT_ID}) '
             f"WHERE t.{THEME_ID} IS NOT NULL GROUP BY ALL ORDER BY 1, 2"
+        ).df()
+
+    def topic_mentions(self) -> pd.DataFrame:
+        """Each record's topics by the tone of its units.
+
+        Returns:
+            record_id, topic_id, polarity (negative | neutral | positive: the sentiment label
+            of the units; a record can mention a topic in more than one tone), units,
+            sentiment (mean unit score).
+        """
+        return self._db.execute(
+            f"SELECT t.{RECORD_ID}, t.{TOPIC_ID}, coalesce(s.label, 'neutral') AS polarity, "
+            "count(*)::BIGINT AS units, coalesce(avg(s.score), 0.0) AS sentiment "
+            f'FROM main."{UNIT_TOPICS.name}" t '
+            f'LEFT JOIN main."{UNIT_SENTIMENT.name}" s USING ({UNIT_ID}) '
+            "GROUP BY ALL ORDER BY 1, 2, 3"
+        ).df()
+
+    def analytics_topics(self) -> pd.DataFrame:
+        """The `topics` table's id, key, label, kind and status."""
+        return self._db.execute(
+            f"SELECT {TOPIC_ID}, topic_key, label, kind, status "
+            f'FROM main."{TOPICS.name}" ORDER BY {TOPIC_ID}'
+        ).df()
+
+    def topic_quote_candidates(self, per_topic: int = 10) -> pd.DataFrame:
+        """Quote candidates per topic, as `quote_candidates` gives them per theme.
+
+        Returns:
+            topic_id, nps_category, text, similarity (to the unit's sub-theme), neutral,
+            label (the unit's sentiment).
+        """
+        return self._db.execute(
+            f"SELECT {TOPIC_ID}, nps_category, text, similarity, neutral, label FROM ("
+            f"  SELECT t.{TOPIC_ID}, r.nps_category, u.text, "
+            "   max(coalesce(h.similarity, 0)) AS similarity, "
+            "   bool_and(s.label = 'neutral') AS neutral, any_value(s.label) AS label "
+            f'  FROM main."{UNIT_TOPICS.name}" t '
+            f'  JOIN main."{OPINION_UNITS.name}" u USING ({UNIT_ID}) '
+            f'  JOIN main."{RECORDS.name}" r ON r.{RECORD_ID} = t.{RECORD_ID} '
+            f'  JOIN main."{UNIT_SENTIMENT.name}" s ON s.{UNIT_ID} = t.{UNIT_ID} '
+            f'  LEFT JOIN main."{UNIT_THEMES.name}" h ON h.{UNIT_ID} = t.{UNIT_ID} '
+            "  WHERE r.score_type = 'nps' AND ("
+            "    (r.nps_category = 'detractor' AND s.label IN ('negative', 'neutral')) OR "
+            "    (r.nps_category = 'promoter' AND s.label = 'positive') OR "
+            "    r.nps_category = 'passive') "
+            "  GROUP BY t.topic_id, r.nps_category, u.text) "
+            f"QUALIFY row_number() OVER (PARTITION BY {TOPIC_ID}, nps_category, label "
+            "ORDER BY neutral, similarity DESC, text) <= ? ORDER BY 1, 2, 5, 4 DESC, 3",
+            [per_topic],
         ).df()
 
     def quote_candidates(self, per_theme: int = 10) -> pd.DataFrame:
@@ -192,12 +245,17 @@ class AnalyticsTables:
                 (ENRICHED_RECORDS.name, "enriched_at"),
                 (RECORD_SENTIMENT.name, "scored_at"),
                 (UNIT_THEMES.name, "assigned_at"),
+                (UNIT_TOPICS.name, "assigned_at"),
             )
         ]
         parts.append(
             "SELECT coalesce(md5(string_agg(concat_ws(',', theme_id, label, status, parent_id, "
             f"merged_into, model_version), ';' ORDER BY theme_id, model_version)), '') "
             f'FROM main."{THEMES.name}"'
+        )
+        parts.append(
+            "SELECT coalesce(md5(string_agg(concat_ws(',', topic_id, label, status, "
+            f"model_version), ';' ORDER BY topic_id)), '') FROM main.\"{TOPICS.name}\""
         )
         row = self._db.execute(
             "SELECT concat_ws('|', " + ", ".join(f"({part})" for part in parts) + ")"

@@ -11,11 +11,15 @@ from pipeline.schemas import (
     OPINION_UNITS,
     RECORD_ID,
     RECORD_THEMES,
+    RECORD_TOPICS,
     THEME_ID,
     THEME_LINEAGE,
     THEMES,
+    TOPIC_ID,
+    TOPICS,
     UNIT_ID,
     UNIT_THEMES,
+    UNIT_TOPICS,
 )
 from pipeline.storage.database import Database
 
@@ -23,7 +27,10 @@ _LIST_COLUMNS = ("keywords", "quotes")
 
 
 class ThemeTables:
-    """``themes``, ``unit_themes``, ``record_themes`` and ``theme_lineage``.
+    """``themes``, ``unit_themes``, ``record_themes``, ``theme_lineage`` and the topic tables.
+
+    Topics (``topics``, ``unit_topics``, ``record_topics``) take their ids from the same
+    sequence as themes, so an id names one thing whatever the level.
 
     Args:
         db: The warehouse's open connection.
@@ -89,9 +96,35 @@ class ThemeTables:
         return bool(row and row[0])
 
     def max_theme_id(self) -> int:
-        """The largest theme id ever used (0 when there is none)."""
-        row = self._db.execute(f'SELECT max({THEME_ID}) FROM main."{THEMES.name}"').fetchone()
+        """The largest theme or topic id ever used (0 when there is none)."""
+        row = self._db.execute(
+            f'SELECT greatest(coalesce((SELECT max({THEME_ID}) FROM main."{THEMES.name}"), 0), '
+            f'coalesce((SELECT max({TOPIC_ID}) FROM main."{TOPICS.name}"), 0))'
+        ).fetchone()
         return int(row[0]) if row and row[0] is not None else 0
+
+    def write_topics(self, topics: pd.DataFrame) -> None:
+        """Replace the `topics` table (sizes recounted), in one transaction."""
+        with self._db.transaction():
+            self._db.execute(f'DELETE FROM main."{TOPICS.name}"')
+            self._db.insert(TOPICS.name, topics)
+            self._refresh_topic_sizes()
+
+    def topic_ids(self) -> dict[str, int]:
+        """Topic key -> topic id, of every topic ever used."""
+        rows = self._db.execute(
+            f'SELECT topic_key, {TOPIC_ID} FROM main."{TOPICS.name}"'
+        ).fetchall()
+        return {str(key): int(topic_id) for key, topic_id in rows}
+
+    def topic_units(self, unit_ids: list[str]) -> pd.DataFrame:
+        """unit_id, churn_intent (False when not scored yet) of these units."""
+        return self._db.execute(
+            f"SELECT u.{UNIT_ID}, coalesce(s.churn_intent, false) AS churn_intent "
+            f"FROM (SELECT unnest(?::VARCHAR[]) AS {UNIT_ID}) u "
+            f'LEFT JOIN main."unit_sentiment" s USING ({UNIT_ID})',
+            [unit_ids],
+        ).df()
 
     def lineage_of(self, theme_id: int) -> pd.DataFrame:
         """The `theme_lineage` rows that name ``theme_id`` (as the theme or where it came from)."""
@@ -131,8 +164,16 @@ class ThemeTables:
                 self._db.insert(THEME_LINEAGE.name, lineage)
             self._refresh_sizes()
 
-    def write_unit_themes(self, unit_themes: pd.DataFrame) -> None:
-        """Replace these units' themes and their records' themes, in one transaction."""
+    def write_unit_themes(
+        self, unit_themes: pd.DataFrame, unit_topics: pd.DataFrame | None = None
+    ) -> None:
+        """Replace these units' themes (and topics) and their records', in one transaction.
+
+        Args:
+            unit_themes: One row per unit (`unit_themes` columns).
+            unit_topics: The same units' topics (`unit_topics` columns), or None to leave
+                their topics as they are.
+        """
         if unit_themes.empty:
             return
         with self._db.transaction():
@@ -143,10 +184,38 @@ class ThemeTables:
                     f"(SELECT {UNIT_ID} FROM _assigned)"
                 )
                 self._db.insert(UNIT_THEMES.name, unit_themes)
-                self._rebuild_record_themes(f"SELECT DISTINCT {RECORD_ID} FROM _assigned")
+                records = f"SELECT DISTINCT {RECORD_ID} FROM _assigned"
+                self._rebuild_record_themes(records)
+                if unit_topics is not None:
+                    self._db.execute(
+                        f'DELETE FROM main."{UNIT_TOPICS.name}" WHERE {UNIT_ID} IN '
+                        f"(SELECT {UNIT_ID} FROM _assigned)"
+                    )
+                    if not unit_topics.empty:
+                        self._db.insert(UNIT_TOPICS.name, unit_topics)
+                    self._rebuild_record_topics(records)
             finally:
                 self._db.unregister("_assigned")
             self._refresh_sizes()
+            if unit_topics is not None:
+                self._refresh_topic_sizes()
+
+    def _rebuild_record_topics(self, records_query: str) -> None:
+        self._db.execute(
+            f'DELETE FROM main."{RECORD_TOPICS.name}" WHERE {RECORD_ID} IN ({records_query})'
+        )
+        self._db.execute(
+            f'INSERT INTO main."{RECORD_TOPICS.name}" '
+            f"SELECT {RECORD_ID}, {TOPIC_ID}, count(*)::INTEGER "
+            f'FROM main."{UNIT_TOPICS.name}" WHERE {RECORD_ID} IN ({records_query}) '
+            f"GROUP BY {RECORD_ID}, {TOPIC_ID}"
+        )
+
+    def _refresh_topic_sizes(self) -> None:
+        self._db.execute(
+            f'UPDATE main."{TOPICS.name}" t SET size = coalesce((SELECT count(*) '
+            f'FROM main."{UNIT_TOPICS.name}" u WHERE u.{TOPIC_ID} = t.{TOPIC_ID}), 0)'
+        )
 
     def resolve_unit_themes(self, resolved: dict[int, int]) -> None:
         """Set every unit's theme_id from its model theme, and rebuild `record_themes`.

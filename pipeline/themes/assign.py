@@ -113,28 +113,49 @@ class TopicHead:
             return LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
 
         x = features[rows]
-        self.models_: list[Any] = []
+        self.learned_ = np.zeros(n_topics, dtype=bool)
+        self.coef_ = np.zeros((n_topics, features.shape[1]))
+        self.intercept_ = np.zeros(n_topics)
         self.thresholds_ = np.ones(n_topics)
         for topic in range(n_topics):
             y = (labels[rows] == topic).astype(int)
             if y.sum() < self.folds or (len(y) - y.sum()) < self.folds:
-                self.models_.append(None)  # too few confident units to learn this topic
-                continue
+                continue  # too few confident units to learn this topic
             held_out = np.zeros(len(y))
             splits = StratifiedKFold(self.folds, shuffle=True, random_state=self.random_state)
             for train, test in splits.split(x, y):
                 held_out[test] = model().fit(x[train], y[train]).predict_proba(x[test])[:, 1]
             self.thresholds_[topic] = _best_f1_threshold(held_out, y)
-            self.models_.append(model().fit(x, y))
+            fitted = model().fit(x, y)
+            self.learned_[topic] = True
+            self.coef_[topic] = fitted.coef_.ravel()
+            self.intercept_[topic] = float(fitted.intercept_[0])
 
     def predict_proba(self, vectors: np.ndarray, similarity: np.ndarray) -> np.ndarray:
         """(n, n_topics) probability of each topic (0 for a topic that could not be learned)."""
         features = self._features(vectors, similarity)
-        out = np.zeros((len(features), len(self.models_)))
-        for topic, model in enumerate(self.models_):
-            if model is not None:
-                out[:, topic] = model.predict_proba(features)[:, 1]
-        return out
+        with np.errstate(over="ignore"):
+            proba = 1.0 / (1.0 + np.exp(-(features @ self.coef_.T + self.intercept_)))
+        return np.where(self.learned_, proba, 0.0)
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The fitted state as arrays (for the model store)."""
+        return {
+            "learned": self.learned_,
+            "coef": self.coef_,
+            "intercept": self.intercept_,
+            "thresholds": self.thresholds_,
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> TopicHead:
+        """A fitted head from :meth:`to_arrays` output (predicts exactly as fitted)."""
+        head = cls()
+        head.learned_ = np.asarray(arrays["learned"], dtype=bool)
+        head.coef_ = np.asarray(arrays["coef"], dtype=np.float64)
+        head.intercept_ = np.asarray(arrays["intercept"], dtype=np.float64)
+        head.thresholds_ = np.asarray(arrays["thresholds"], dtype=np.float64)
+        return head
 
     def assign(self, vectors: np.ndarray, similarity: np.ndarray) -> np.ndarray:
         """(n, n_topics) boolean: each unit's most probable topic, and every other topic.

@@ -150,6 +150,48 @@ def make_label(keywords: Sequence[str], taken: set[str] | None = None) -> str:
     return label[0].upper() + label[1:]
 
 
+#: Words of a phrase label (a representative unit), at least and at most.
+PHRASE_WORDS: Final = (2, 8)
+_CLAUSE_END = re.compile(r"[.!?;:]+\s|[.!?;:]+$")
+
+
+def phrase_label(
+    texts: Sequence[str],
+    similarity: np.ndarray,
+    members: np.ndarray,
+    keywords: Sequence[str],
+    taken: set[str] | None = None,
+) -> str:
+    """A theme's label: the short phrase of its most central units that says what it is.
+
+    The most central member (highest ``similarity`` to the centroid) whose first clause has
+    two to eight words, cut at that clause, without closing punctuation, first letter
+    capitalised: one language, one phrase ("Det var meget nemt at sætte routeren op"), never a
+    keyword pair. A phrase another theme already has is skipped; without any, the keyword
+    label (`make_label`).
+
+    Args:
+        texts: All units' texts (redacted).
+        similarity: (n,) each unit's similarity to the theme's centroid.
+        members: Indices of the theme's units.
+        keywords: The theme's keywords, for the fallback label.
+        taken: Labels already given (lower case); the new one is added.
+    """
+    taken = taken if taken is not None else set()
+    low, high = PHRASE_WORDS
+    for i in members[np.argsort(-similarity[members], kind="stable")][:50]:
+        clause = _CLAUSE_END.split(str(texts[i]).strip())[0].strip(" ,-–—\"'“”")
+        words = clause.split()
+        if not low <= len(words) <= high or "[" in clause:
+            continue
+        label = clause[0].upper() + clause[1:]
+        if label.lower() in taken:
+            continue
+        taken.add(label.lower())
+        return label
+    return make_label(keywords, taken)
+
+
 def quotes(
     texts: Sequence[str],
     similarity: np.ndarray,

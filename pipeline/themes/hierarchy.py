@@ -13,7 +13,7 @@ from typing import Final
 
 import numpy as np
 
-from pipeline.themes.describe import class_keywords, make_label, quotes
+from pipeline.themes.describe import class_keywords, phrase_label, quotes
 from pipeline.themes.theme import Theme, centroids_of
 
 #: Least average centroid similarity of the leaves under one parent (language-centred e5:
@@ -96,7 +96,7 @@ def build_parents(
         parents.append(
             Theme(
                 theme_id=first_id + g,
-                label=make_label(words[g], taken),
+                label=phrase_label(texts, vectors @ matrix[g], members, words[g], taken),
                 keywords=tuple(words[g]),
                 quotes=tuple(quotes(texts, vectors @ matrix[g], members)),
                 size=len(members),

@@ -30,7 +30,7 @@ from pipeline.config import ThemesConfig
 from pipeline.errors import NotEnoughDataError
 from pipeline.themes.align import LineageEvent, ThemeSet, align_themes, lineage, match_themes
 from pipeline.themes.cluster import find_clusters
-from pipeline.themes.describe import class_keywords, has_content, make_label, quotes
+from pipeline.themes.describe import class_keywords, has_content, phrase_label, quotes
 from pipeline.themes.evaluate import OUTLIER
 from pipeline.themes.hierarchy import build_parents
 from pipeline.themes.theme import SeedTheme, Theme, centroids_of, normalise
@@ -381,7 +381,8 @@ class ThemeModel:
             self.themes_.append(
                 Theme(
                     theme_id=int(self.leaf_ids_[k]),
-                    label=candidate.label or make_label(keywords[k], taken),
+                    label=candidate.label
+                    or phrase_label(texts, similarity[:, k], members, keywords[k], taken),
                     keywords=tuple(keywords[k]),
                     quotes=tuple(quotes(texts, similarity[:, k], members)),
                     size=len(members),

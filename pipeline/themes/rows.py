@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -11,6 +12,7 @@ from pipeline.schemas import MODEL_VERSION, THEME_ID
 from pipeline.themes.align import LineageEvent
 from pipeline.themes.codeframe import Codeframe, apply_codeframe
 from pipeline.themes.model import Theme
+from pipeline.themes.topic_model import TopicInfo
 
 #: Columns of the `themes` table, in order.
 THEME_COLUMNS = (
@@ -29,6 +31,7 @@ THEME_COLUMNS = (
     "seed",
     "first_version",
     "updated_at",
+    "topic_id",
 )
 
 
@@ -39,6 +42,7 @@ def theme_rows(
     codeframe: Codeframe,
     *,
     now: dt.datetime,
+    topic_of: Mapping[int, int] | None = None,
 ) -> pd.DataFrame:
     """Every theme's row: the model's themes active, earlier ones no longer fitted retired.
 
@@ -48,10 +52,16 @@ def theme_rows(
         previous: The `themes` table as it was (may be empty).
         codeframe: Edits to apply (names, merges, hidden themes).
         now: Time stamp for ``updated_at``.
+        topic_of: Sub-theme id -> the id of the topic it belongs to (a parent: its first
+            child's topic).
 
     Returns:
         Frame with :data:`THEME_COLUMNS`.
     """
+    topics = dict(topic_of or {})
+    for t in themes:
+        if t.parent_id is not None and t.parent_id not in topics and t.theme_id in topics:
+            topics[t.parent_id] = topics[t.theme_id]
     first = (
         dict(zip(previous[THEME_ID].astype(int), previous["first_version"], strict=True))
         if not previous.empty
@@ -74,6 +84,7 @@ def theme_rows(
             "seed": t.seed,
             "first_version": first.get(t.theme_id, version),
             "updated_at": now,
+            "topic_id": topics.get(t.theme_id),
         }
         for t in themes
     ]
@@ -85,12 +96,14 @@ def theme_rows(
         retired["merged_into"] = None
         retired["label"] = retired["auto_label"]
         retired["label_source"] = retired["seed"].map(lambda s: "seed" if s else "auto")
+        if "topic_id" not in retired.columns:
+            retired["topic_id"] = None
         rows += [
             {str(key): value for key, value in row.items()}
             for row in retired[list(THEME_COLUMNS)].to_dict("records")
         ]
     frame = pd.DataFrame(rows, columns=list(THEME_COLUMNS))
-    for name in (THEME_ID, "parent_id", "merged_into", "size"):
+    for name in (THEME_ID, "parent_id", "merged_into", "size", "topic_id"):
         frame[name] = frame[name].astype("Int64")
     frame["updated_at"] = pd.to_datetime(frame["updated_at"], utc=True)
     return apply_codeframe(frame, codeframe).sort_values(THEME_ID, ignore_index=True)
@@ -129,3 +142,91 @@ def lineage_rows(
     frame["share"] = frame["share"].astype("Float64")
     frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
     return frame
+
+
+#: Columns of the `topics` table, in order.
+TOPIC_COLUMNS = (
+    "topic_id", "topic_key", "label", "kind", "pack", "names", "size", MODEL_VERSION, "status",
+    "first_version", "updated_at",
+)  # fmt: skip
+
+
+def topic_ids(keys: Sequence[str], previous: pd.DataFrame, next_id: int) -> dict[str, int]:
+    """Each topic key's id: the id it had before, else a new one counting up from ``next_id``.
+
+    Args:
+        keys: The model's topic keys.
+        previous: The `topics` table as it was (may be empty).
+        next_id: First id never used by a theme or a topic.
+    """
+    known = (
+        dict(zip(previous["topic_key"], previous["topic_id"].astype(int), strict=True))
+        if not previous.empty
+        else {}
+    )
+    ids = {}
+    for key in keys:
+        if key in known:
+            ids[key] = known[key]
+        else:
+            ids[key] = next_id
+            next_id += 1
+    return ids
+
+
+def topic_rows(
+    topics: Sequence[TopicInfo],
+    ids: Mapping[str, int],
+    version: str,
+    previous: pd.DataFrame,
+    codeframe: Codeframe,
+    *,
+    language: str,
+    now: dt.datetime,
+) -> pd.DataFrame:
+    """Every topic's row: the model's topics active (or hidden), earlier ones retired.
+
+    Args:
+        topics: The model's topics.
+        ids: Topic key -> id (`topic_ids`).
+        version: The model version.
+        previous: The `topics` table as it was (may be empty).
+        codeframe: Renames and hides by id apply to topics as to themes.
+        language: Language of the labels (``reports.language``).
+        now: Time stamp for ``updated_at``.
+
+    Returns:
+        Frame with :data:`TOPIC_COLUMNS`.
+    """
+    first = (
+        dict(zip(previous["topic_key"], previous["first_version"], strict=True))
+        if not previous.empty
+        else {}
+    )
+    rows = []
+    for topic in topics:
+        topic_id = ids[topic.key]
+        rows.append(
+            {
+                "topic_id": topic_id,
+                "topic_key": topic.key,
+                "label": codeframe.rename.get(topic_id, topic.name(language)),
+                "kind": topic.kind,
+                "pack": topic.pack,
+                "names": json.dumps(dict(topic.names), ensure_ascii=False, sort_keys=True),
+                "size": 0,
+                MODEL_VERSION: version,
+                "status": "hidden" if topic_id in codeframe.hide else "active",
+                "first_version": first.get(topic.key, version),
+                "updated_at": now,
+            }
+        )
+    live = {topic.key for topic in topics}
+    if not previous.empty:
+        for row in previous[~previous["topic_key"].isin(live)].to_dict("records"):
+            rows.append({**{str(k): v for k, v in row.items()}, "status": "retired", "size": 0})
+    frame = pd.DataFrame(rows, columns=list(TOPIC_COLUMNS))
+    frame["topic_id"] = frame["topic_id"].astype("int64")
+    frame["size"] = frame["size"].astype("int64")
+    frame["updated_at"] = pd.to_datetime(frame["updated_at"], utc=True)
+    return frame.sort_values("topic_id", ignore_index=True)

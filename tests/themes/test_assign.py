@@ -54,7 +54,7 @@ def test_a_topic_no_unit_is_confidently_about_is_never_assigned() -> None:
     phrase_topic = np.concatenate([phrase_topic, [3, 3, 3]])
     similarity = phrase_similarity(units, phrases, phrase_topic, 4)
     head = TopicHead().fit(units, similarity)
-    assert head.models_[3] is None
+    assert not head.learned_[3]
     assert not head.assign(units, similarity)[:, 3].any()
 
 
