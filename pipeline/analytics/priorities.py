@@ -118,7 +118,9 @@ def driver_title(label: str, polarity: object, language: str = "en") -> str:
     return str(label)
 
 
-def headline_level(drivers: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+def headline_level(
+    drivers: pd.DataFrame, language: str = "en", level: str | None = None
+) -> pd.DataFrame:
     """The drivers rows reports and summaries show: topics, or sub-themes without topics.
 
     A topic row's ``label`` becomes its title (`driver_title`: "Price and value —
@@ -127,8 +129,10 @@ def headline_level(drivers: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     Args:
         drivers: The `drivers` table (any segments).
         language: ``reports.language``.
+        level: "topic", "theme" or "parent"; default topics where there are any, else themes.
     """
-    level = TOPIC if (drivers["level"] == TOPIC).any() else THEME
+    if level is None:
+        level = TOPIC if (drivers["level"] == TOPIC).any() else THEME
     rows = drivers[drivers["level"] == level]
     if level == TOPIC and not rows.empty:
         rows = rows.assign(

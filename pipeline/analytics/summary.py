@@ -116,6 +116,7 @@ def summarise_tables(
     seed: int | None = None,
     models: Mapping[str, str | None] | None = None,
     language: str = "en",
+    level: str | None = None,
 ) -> RunSummary:
     """Build the summary from the analytics tables (pure).
 
@@ -130,6 +131,7 @@ def summarise_tables(
         seed: The workspace's random seed.
         models: The models in use (see `RunSummary.models`).
         language: Language of topic titles (``reports.language``).
+        level: Drivers level listed (default: topics where there are any, else themes).
     """
     scores_table = tables[NPS_BY_SEGMENT.name]
     overall = scores_table[(scores_table["segment"] == "all") & scores_table["value"].notna()]
@@ -144,12 +146,15 @@ def summarise_tables(
             previous, last = _records(months)[-2:]
             latest[str(metric)] = (_estimate(last), _estimate(previous))
     drivers = tables[DRIVERS.name]
-    shown = headline_level(drivers, language)
+    shown = headline_level(drivers, language, level)
     leaves = shown[shown["segment"] == "all"]
     ranked = leaves[leaves["rank"].notna()].sort_values("rank").head(TOP_DRIVERS)
     strengths = leaves[leaves["strength_rank"].notna()].sort_values("strength_rank")
     alerts = tables[ALERTS.name]
     active = alerts[alerts["active"]] if not alerts.empty else alerts
+    if not active.empty and not shown.empty and "level" in active:
+        # alerts at the level the list shows (topics by default)
+        active = active[active["level"] == shown["level"].iloc[0]]
     followups = tables[FOLLOWUPS.name]
     queued = followups[followups["status"] == "queued"] if not followups.empty else followups
     return RunSummary(

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from pipeline.cli.analytics import (
+    Level,
     print_analytics_report,
 )
 from pipeline.cli.sentiment import print_score
@@ -31,6 +32,10 @@ def report(
         Path | None,
         typer.Option("--out", help="Folder of the reports (default: reports.out_dir)."),
     ] = None,
+    level: Annotated[
+        Level | None,
+        typer.Option("--level", help="Topics (default), sub-themes (theme) or their parents."),
+    ] = None,
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -39,7 +44,7 @@ def report(
 
     cfg = cli_config(config)
     with handled(), err.status("Writing the reports…"):
-        paths = write_reports(cfg, out_dir)
+        paths = write_reports(cfg, out_dir, level=level.value if level else None)
     if as_json:
         print_json(paths.as_dict())
         return

@@ -31,6 +31,45 @@ themes_app = typer.Typer(
 ThemeId = Annotated[int, typer.Argument(help="A theme id, as `verbatim themes list` shows.")]
 
 
+@themes_app.command()
+def topics(
+    retired: Annotated[
+        bool, typer.Option("--retired", help="Also topics no longer in use.")
+    ] = False,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Every topic (what drivers, reports and follow-ups use) with its sub-themes."""
+    from pipeline.jobs.topics import list_topics
+
+    cfg = cli_config(config)
+    with handled():
+        rows = list_topics(cfg, include_retired=retired)
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        out.print(
+            "No topics yet: run `verbatim run` (or `verbatim themes refit`) first; "
+            "themes.topics = false switches them off."
+        )
+        return
+    table = Table("id", "topic", "kind", "units", "status", "sub-themes", title="Topics")
+    for row in rows:
+        subs = row["sub_themes"]
+        shown = "; ".join(f"{s['label']} ({s['theme_id']})" for s in subs[:4])
+        table.add_row(
+            str(row["topic_id"]), f"[bold]{row['label']}[/]", row["kind"], f"{row['size']:,}",
+            row["status"], shown + (f"; +{len(subs) - 4} more" if len(subs) > 4 else ""),
+        )  # fmt: skip
+    out.print(table)
+    out.print(
+        "Rename, hide or add topics in themes.yaml by id, as themes; `verbatim themes merge "
+        "SUB-THEME TOPIC` moves a sub-theme under another topic.",
+        style="dim",
+    )
+
+
 @themes_app.command("list")
 def list_(
     retired: Annotated[
@@ -287,9 +326,9 @@ def eval_themes(  # noqa: PLR0917 - typer passes options positionally
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """NMI, ARI, purity and theme count against gold labels; topic diversity, NPMI."""
+    """NMI, ARI, purity and theme count against gold labels; topic diversity, NPMI; topics."""
     from pipeline.ingest.labelled import read_labelled
-    from pipeline.jobs.themes import evaluate_themes
+    from pipeline.jobs.theme_eval import evaluate_themes
 
     cfg = cli_config(config)
     with handled():
@@ -334,3 +373,17 @@ def eval_themes(  # noqa: PLR0917 - typer passes options positionally
     for label, share in sorted(result["best_share"].items(), key=lambda kv: -kv[1]):
         table.add_row(label, f"{share:.2f}")
     out.print(table)
+    topics = result.get("topics")
+    if topics:
+        out.print(
+            f"topics: {topics['n_topics']} carried, NMI {topics['nmi']:.3f}, purity "
+            f"{topics['purity']:.3f}, coverage {topics['coverage']:.3f}, two or more topics "
+            f"{topics['multi_share']:.3f}",
+            highlight=False,
+        )
+        best = Table("label", "best topic", "precision", "recall", "F1",
+                     title="Each label's best topic")  # fmt: skip
+        for label, row in sorted(topics["best_f1"].items(), key=lambda kv: -kv[1]["f1"]):
+            best.add_row(label, row["topic"] or "-", f"{row['precision']:.2f}",
+                         f"{row['recall']:.2f}", f"{row['f1']:.2f}")  # fmt: skip
+        out.print(best)

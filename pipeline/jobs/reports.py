@@ -103,6 +103,7 @@ def report_data(
     summary: RunSummary | None = None,
     *,
     new_records: Mapping[str, int] | None = None,
+    level: str | None = None,
 ) -> ReportData:
     """Read what the reports show, in one read of the warehouse.
 
@@ -111,6 +112,8 @@ def report_data(
         summary: The run summary, when the caller already made it (the nightly flow shares
             it with the Prefect artifacts); made from the same tables otherwise.
         new_records: Records per source the run added (for a summary made here).
+        level: Drivers level shown (default: topics where there are any, else themes); a
+            summary given with another level is made again at this one.
 
     Raises:
         VerbatimError: When there is no warehouse. (One not analysed yet gives reports that
@@ -124,7 +127,7 @@ def report_data(
         topics = warehouse.analytics.analytics_topics()
         windows = _windows(warehouse.analytics.record_windows())
         models = warehouse.runs.models_in_use()
-    if summary is None:
+    if summary is None or level is not None:
         summary = summarise_tables(
             tables,
             records,
@@ -133,10 +136,11 @@ def report_data(
             seed=cfg.run.seed,
             models=models,
             language=cfg.reports.language,
+            level=level,
         )
     scores, drivers = tables[NPS_BY_SEGMENT.name], tables[DRIVERS.name]
-    leaves = headline_level(drivers, cfg.reports.language).reset_index(drop=True)
-    level = str(leaves["level"].iloc[0]) if not leaves.empty else "theme"
+    leaves = headline_level(drivers, cfg.reports.language, level).reset_index(drop=True)
+    level = str(leaves["level"].iloc[0]) if not leaves.empty else (level or "theme")
     labels = {int(k): str(v) for k, v in zip(themes["theme_id"], themes["label"], strict=True)}
     trend_labels = None
     if level == "topic":
@@ -201,6 +205,7 @@ def write_reports(
     *,
     new_records: Mapping[str, int] | None = None,
     summary: RunSummary | None = None,
+    level: str | None = None,
 ) -> ReportPaths:
     """Write the theme report, the CX report and the follow-up queue's CSV.
 
@@ -209,12 +214,13 @@ def write_reports(
         out_dir: Folder of the files (default: ``reports.out_dir``).
         new_records: Records per source the run added (shown in the headline).
         summary: The run summary, when already made.
+        level: "topic" (the default where topics exist), "theme" (sub-themes) or "parent".
 
     Raises:
         VerbatimError: When there is no warehouse.
     """
     folder = out_dir or cfg.reports.out_dir
-    data = report_data(cfg, summary, new_records=new_records)
+    data = report_data(cfg, summary, new_records=new_records, level=level)
     theme = folder / THEME_REPORT
     cx = folder / CX_REPORT
     _write_atomically(theme, render_theme_report(data))

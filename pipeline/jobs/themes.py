@@ -16,7 +16,6 @@ import datetime as dt
 import functools
 import hashlib
 import logging
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -30,21 +29,19 @@ from pipeline.config import Config
 from pipeline.errors import NotEnoughDataError, VerbatimError
 from pipeline.jobs.embed import Embedding
 from pipeline.jobs.parallel import IN_PROCESS, Mapper, split_frame
-from pipeline.schemas import MODEL_VERSION, RECORD_ID, THEME_ID, TOPIC_ID, UNIT_ID
+from pipeline.jobs.topics import fit_topics, topic_parts, unit_topics
+from pipeline.schemas import MODEL_VERSION, RECORD_ID, THEME_ID, UNIT_ID
 from pipeline.storage.models import ModelStore
 from pipeline.storage.warehouse import Warehouse, jsonable_row, open_warehouse
 from pipeline.themes.codeframe import Codeframe, load_codeframe, save_codeframe, unknown_ids
 from pipeline.themes.model import SeedTheme, ThemeModel
 from pipeline.themes.rows import lineage_rows, theme_rows, topic_ids, topic_rows
 from pipeline.themes.topic_model import TopicModel
-from pipeline.themes.topics import TOPIC_LANGUAGES, Topic, starter_topics
 
 logger = logging.getLogger(__name__)
 
 #: Model store kind of theme models (a version holds the sub-themes and the topics).
 THEME_KIND: Final = "themes"
-#: Most units the topic head is trained on (a seeded sample beyond that).
-TOPIC_FIT_SAMPLE: Final = 20_000
 _LIBRARIES: Final = (
     "bertopic",
     "umap-learn",
@@ -110,66 +107,6 @@ def load_topic_model(cfg: Config, version: str | None = None) -> TopicModel | No
     if stored is None:
         return None
     return TopicModel.from_arrays(stored.arrays, stored.manifest.get("topic_model", {}))
-
-
-def topic_library(cfg: Config, codeframe: Codeframe) -> tuple[Topic, ...]:
-    """The topics a fit learns: generic, the configured packs, then the codeframe's seeds.
-
-    A seed of ``themes.yaml`` (a name and phrases) is a topic of its own: ``codeframe`` pack,
-    its name in every language, its phrases as written.
-    """
-    topics = starter_topics(cfg.themes.packs)
-    taken = {topic.topic_id for topic in topics}
-    seeds = []
-    for seed in codeframe.seeds:
-        key = "seed_" + "_".join(re.findall(r"\w+", seed.name.casefold()))[:40]
-        if key in taken:
-            continue
-        taken.add(key)
-        phrases = {lang: () for lang in TOPIC_LANGUAGES} | {"en": tuple(seed.phrases)}
-        seeds.append(
-            Topic(key, "cause", dict.fromkeys(TOPIC_LANGUAGES, seed.name), phrases, "codeframe")
-        )
-    return (*topics, *seeds)
-
-
-def _fit_topics(
-    cfg: Config,
-    embedding: Embedding,
-    codeframe: Codeframe,
-    texts: Sequence[str],
-    vectors: np.ndarray,
-    theme_model: ThemeModel,
-) -> TopicModel | None:
-    """Learn the workspace's topics from its units (None when ``themes.topics`` is off)."""
-    from pipeline.sentiment.lexicon import verdict_only
-    from pipeline.themes.describe import has_content
-    from pipeline.themes.words import stop_words
-
-    if not cfg.themes.topics:
-        return None
-    content = np.flatnonzero(has_content(texts, cfg.themes.stop_words))
-    if content.size > TOPIC_FIT_SAMPLE:
-        rng = np.random.default_rng(cfg.themes.seed)
-        content = np.sort(rng.choice(content, TOPIC_FIT_SAMPLE, replace=False))
-    chosen = [texts[int(i)] for i in content]
-    sub_themes, _ = theme_model.assign(chosen, vectors[content])
-    verdict = verdict_only(chosen, ignore=stop_words(cfg.themes.stop_words))
-    library = topic_library(cfg, codeframe)
-    phrase_vectors = embedding.encode(TopicModel.phrases_of(library))
-    return TopicModel(
-        library, discovered_share=cfg.themes.discovered_share, random_state=cfg.themes.seed
-    ).fit(
-        vectors[content], phrase_vectors, sub_themes=sub_themes,
-        sub_theme_labels={t.theme_id: t.label for t in theme_model.leaves}, verdict=verdict,
-    )  # fmt: skip
-
-
-def _topic_parts(topics: TopicModel | None) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    if topics is None:
-        return {}, {}
-    arrays, manifest = topics.to_arrays()
-    return arrays, {"topic_model": manifest}
 
 
 def _codeframe(cfg: Config) -> Codeframe:
@@ -244,9 +181,12 @@ def fit_themes(
             next_id=max([warehouse.themes.max_theme_id(), *known]) + 1,
             fresh=fresh,
         )
-        topics = _fit_topics(cfg, embedding, codeframe, texts, vectors, model)
+        topics = fit_topics(
+            cfg, embedding=embedding, codeframe=codeframe, texts=texts, vectors=vectors,
+            theme_model=model,
+        )  # fmt: skip
         arrays, manifest = model.to_arrays()
-        topic_arrays, topic_manifest = _topic_parts(topics)
+        topic_arrays, topic_manifest = topic_parts(topics)
         arrays |= topic_arrays
         manifest |= topic_manifest
         fingerprint = hashlib.sha256("\n".join(sorted(units[UNIT_ID])).encode()).hexdigest()[:16]
@@ -260,26 +200,39 @@ def fit_themes(
             "random_seed": cfg.themes.seed,
             "verbatim_config": cfg.model_dump(mode="json"),
         }
-        stored = _store(cfg).save(THEME_KIND, arrays, manifest)
-        report.model_version = stored.version
         report.metrics = dict(model.metrics_)
         for event in model.lineage_:
             report.lineage[event.event] = report.lineage.get(event.event, 0) + 1
-        topic_of = _write_model_themes(
-            warehouse, model, stored.version, stored.manifest, codeframe, topics, cfg
-        )
-        _assign_pending(
-            warehouse,
-            model,
-            stored.version,
-            embedding=embedding,
-            codeframe=codeframe,
-            report=report,
-            on_progress=on_progress,
-            topics=topics,
-            topic_of=topic_of,
-        )
+        _store_and_assign(
+            cfg, warehouse, (model, topics), (arrays, manifest), embedding=embedding,
+            codeframe=codeframe, report=report, on_progress=on_progress,
+        )  # fmt: skip
     return report
+
+
+def _store_and_assign(
+    cfg: Config,
+    warehouse: Warehouse,
+    models: tuple[ThemeModel, TopicModel | None],
+    state: tuple[dict[str, np.ndarray], dict[str, Any]],
+    *,
+    embedding: Embedding,
+    codeframe: Codeframe,
+    report: ThemesReport,
+    on_progress: Callable[[int], None] | None,
+) -> None:
+    """Store a model version (its arrays and manifest), write its rows, assign every unit."""
+    model, topics = models
+    stored = _store(cfg).save(THEME_KIND, *state)
+    report.model_version = stored.version
+    topic_of = _write_model_themes(
+        warehouse, model=model, version=stored.version, manifest=stored.manifest,
+        codeframe=codeframe, topics=topics, cfg=cfg,
+    )  # fmt: skip
+    _assign_pending(
+        warehouse, model, stored.version, embedding=embedding, codeframe=codeframe,
+        report=report, on_progress=on_progress, topics=topics, topic_of=topic_of,
+    )  # fmt: skip
 
 
 def add_topics(cfg: Config, *, on_progress: Callable[[int], None] | None = None) -> ThemesReport:
@@ -303,11 +256,14 @@ def add_topics(cfg: Config, *, on_progress: Callable[[int], None] | None = None)
         texts = units["text"].tolist()
         vectors = embedding.cached(warehouse, texts, report)
         codeframe = _codeframe(cfg)
-        topics = _fit_topics(cfg, embedding, codeframe, texts, vectors, model)
+        topics = fit_topics(
+            cfg, embedding=embedding, codeframe=codeframe, texts=texts, vectors=vectors,
+            theme_model=model,
+        )  # fmt: skip
         stored_old = _store(cfg).load(THEME_KIND, old_version)
         old_manifest = stored_old.manifest if stored_old else {}
         arrays, manifest = model.to_arrays()
-        topic_arrays, topic_manifest = _topic_parts(topics)
+        topic_arrays, topic_manifest = topic_parts(topics)
         manifest = {**old_manifest, **manifest, **topic_manifest}
         manifest["lineage"] = [
             {"event": "kept", "theme_id": t.theme_id, "from_theme_id": t.theme_id,
@@ -315,21 +271,17 @@ def add_topics(cfg: Config, *, on_progress: Callable[[int], None] | None = None)
             for t in model.themes_
         ]  # fmt: skip
         manifest |= {"reason": report.reason, "previous_version": old_version}
-        stored = _store(cfg).save(THEME_KIND, arrays | topic_arrays, manifest)
-        report.model_version = stored.version
         report.lineage = {"kept": len(model.themes_)}
-        topic_of = _write_model_themes(
-            warehouse, model, stored.version, stored.manifest, codeframe, topics, cfg
-        )
-        _assign_pending(
-            warehouse, model, stored.version, embedding=embedding, codeframe=codeframe,
-            report=report, on_progress=on_progress, topics=topics, topic_of=topic_of,
+        _store_and_assign(
+            cfg, warehouse, (model, topics), (arrays | topic_arrays, manifest),
+            embedding=embedding, codeframe=codeframe, report=report, on_progress=on_progress,
         )  # fmt: skip
     return report
 
 
 def _write_model_themes(
     warehouse: Warehouse,
+    *,
     model: ThemeModel,
     version: str,
     manifest: dict[str, Any],
@@ -426,24 +378,16 @@ def _assign_pending(
             }
         )
         unit_themes.loc[~has_theme, [THEME_ID, "model_theme_id"]] = pd.NA
-        unit_topics = (
-            _unit_topics(
-                warehouse,
-                units,
-                vectors,
-                ids,
-                content,
-                topics,
-                topic_of or {},
-                version,
-                model.cfg.stop_words,
+        assigned_topics = None
+        if topics is not None:
+            assigned_topics = unit_topics(
+                warehouse, units=units, vectors=vectors, sub_themes=ids, content=content,
+                topics=topics, ids=topic_of or {}, version=version,
+                extra_stop_words=model.cfg.stop_words,
             )  # fmt: skip
-            if topics is not None
-            else None
-        )
-        warehouse.themes.write_unit_themes(unit_themes, unit_topics)
-        if unit_topics is not None:
-            report.topic_coverage += float(unit_topics[UNIT_ID].nunique())
+        warehouse.themes.write_unit_themes(unit_themes, assigned_topics)
+        if assigned_topics is not None:
+            report.topic_coverage += float(assigned_topics[UNIT_ID].nunique())
         report.units += len(units)
         report.assigned += int(has_theme.sum())
         report.unassigned += int((~has_theme & content).sum())
@@ -455,43 +399,6 @@ def _assign_pending(
         report.topics = len(topics.topics_)
         with_content = report.assigned + report.unassigned
         report.topic_coverage = report.topic_coverage / with_content if with_content else 0.0
-
-
-def _unit_topics(
-    warehouse: Warehouse,
-    units: pd.DataFrame,
-    vectors: np.ndarray,
-    sub_themes: np.ndarray,
-    content: np.ndarray,
-    topics: TopicModel,
-    ids: dict[str, int],
-    version: str,
-    extra_stop_words: Sequence[str],
-) -> pd.DataFrame:
-    """The `unit_topics` rows of one chunk of units (those with content)."""
-    from pipeline.sentiment.lexicon import verdict_only
-    from pipeline.themes.words import stop_words
-
-    index = np.flatnonzero(content)
-    texts = units["text"].to_numpy()[index].tolist()
-    unit_ids = units[UNIT_ID].to_numpy()[index].astype(str)
-    flags = warehouse.themes.topic_units(unit_ids.tolist()).set_index(UNIT_ID)
-    churn = flags["churn_intent"].reindex(unit_ids).fillna(False).to_numpy(dtype=bool)
-    assigned = topics.assign(
-        vectors[index], sub_themes=sub_themes[index],
-        verdict=verdict_only(texts, ignore=stop_words(extra_stop_words)), churn=churn,
-    )  # fmt: skip
-    rows, columns = np.nonzero(assigned)
-    keys = np.array([ids[key] for key in topics.keys], dtype=np.int64)
-    return pd.DataFrame(
-        {
-            UNIT_ID: units[UNIT_ID].to_numpy()[index][rows].astype(str),
-            RECORD_ID: units[RECORD_ID].to_numpy()[index][rows].astype(str),
-            TOPIC_ID: keys[columns],
-            MODEL_VERSION: version,
-            "assigned_at": dt.datetime.now(dt.UTC),
-        }
-    )
 
 
 def update_themes(
@@ -536,7 +443,15 @@ def update_themes(
         if not warehouse.themes.has_theme_version(version):
             stored = _store(cfg).load(THEME_KIND, version)
             manifest = stored.manifest if stored else {}
-            ids = _write_model_themes(warehouse, model, version, manifest, codeframe, topics, cfg)
+            ids = _write_model_themes(
+                warehouse,
+                model=model,
+                version=version,
+                manifest=manifest,
+                codeframe=codeframe,
+                topics=topics,
+                cfg=cfg,
+            )
         else:
             ids = warehouse.themes.topic_ids()
         _assign_pending(
@@ -573,14 +488,17 @@ def list_themes(cfg: Config, *, include_retired: bool = False) -> list[dict[str,
     """The themes, parents first, largest first, as plain dicts.
 
     Returns:
-        theme_id, label, parent_id, is_parent, size, status, keywords, model_version per theme.
+        theme_id, label, parent_id, is_parent, size, status, keywords, topic_id (the topic it
+        belongs to), model_version per theme.
     """
     with open_warehouse(cfg, read_only=True) as warehouse:
         themes = warehouse.read_table("themes")
     if not include_retired:
         themes = themes[themes["status"] != "retired"]
     themes = themes.sort_values(["is_parent", "size"], ascending=[False, False])
-    columns = [THEME_ID, "label", "parent_id", "is_parent", "size", "status", "keywords"]
+    columns = [
+        THEME_ID, "label", "parent_id", "is_parent", "size", "status", "keywords", "topic_id",
+    ]  # fmt: skip
     return [jsonable_row(row) for row in themes[[*columns, MODEL_VERSION]].to_dict("records")]
 
 
@@ -631,15 +549,24 @@ def edit_codeframe(
     """
     with open_warehouse(cfg) as warehouse:
         themes = warehouse.read_table("themes")
-        missing = unknown_ids(Codeframe(hide=frozenset(ids)), themes[THEME_ID].astype(int))
+        missing = unknown_ids(Codeframe(hide=frozenset(ids)), _known_ids(warehouse, themes))
         if missing:
             raise ThemeError(
-                f"no theme {', '.join(map(str, missing))}; `verbatim themes list` shows the ids"
+                f"no theme {', '.join(map(str, missing))}; `verbatim themes list` shows the "
+                "sub-theme ids, `verbatim themes topics` the topic ids"
             )
         codeframe = edit(_codeframe(cfg))
         save_codeframe(codeframe, cfg.themes.codeframe)
-        _apply_codeframe(warehouse, themes, codeframe)
+        _apply_codeframe(warehouse, themes, codeframe, cfg)
     return codeframe
+
+
+def _known_ids(warehouse: Warehouse, themes: pd.DataFrame) -> pd.Series:
+    """Every theme and topic id (the codeframe edits both by id)."""
+    topics = warehouse.read_table("topics")
+    return pd.concat(
+        [themes[THEME_ID].astype(int), topics["topic_id"].astype(int)], ignore_index=True
+    )
 
 
 def apply_codeframe_file(cfg: Config) -> list[int]:
@@ -651,13 +578,47 @@ def apply_codeframe_file(cfg: Config) -> list[int]:
     codeframe = _codeframe(cfg)
     with open_warehouse(cfg) as warehouse:
         themes = warehouse.read_table("themes")
-        _apply_codeframe(warehouse, themes, codeframe)
-    return unknown_ids(codeframe, themes[THEME_ID].astype(int))
+        _apply_codeframe(warehouse, themes, codeframe, cfg)
+        known = _known_ids(warehouse, themes)
+    return unknown_ids(codeframe, known)
 
 
-def _apply_codeframe(warehouse: Warehouse, themes: pd.DataFrame, codeframe: Codeframe) -> None:
+def _apply_codeframe(
+    warehouse: Warehouse, themes: pd.DataFrame, codeframe: Codeframe, cfg: Config
+) -> None:
+    """Apply the codeframe to sub-themes and topics alike (ids never overlap).
+
+    A sub-theme merged into a *topic* id moves under that topic; its units keep their
+    sub-theme.
+    """
+    import json
+
     from pipeline.themes.codeframe import apply_codeframe
 
+    topics = warehouse.read_table("topics")
+    if not topics.empty:
+        names = topics["names"].map(json.loads)
+        default = [
+            found.get(cfg.reports.language) or found.get("en") or key
+            for found, key in zip(names, topics["topic_key"], strict=True)
+        ]
+        topic_ids_ = topics["topic_id"].astype(int)
+        edited_topics = topics.assign(
+            label=[
+                codeframe.rename.get(i, name) for i, name in zip(topic_ids_, default, strict=True)
+            ],
+            status=np.where(
+                topics["status"] == "retired",
+                "retired",
+                np.where(topic_ids_.isin(list(codeframe.hide)), "hidden", "active"),
+            ),
+        )
+        warehouse.themes.write_topics(edited_topics)
+        moved = {s: t for s, t in codeframe.merge.items() if t in set(topic_ids_)}
+        if moved and not themes.empty:
+            themes = themes.assign(
+                topic_id=themes[THEME_ID].map(moved).fillna(themes["topic_id"]).astype("Int64")
+            )
     if themes.empty:
         return
     base = themes.assign(
@@ -668,63 +629,8 @@ def _apply_codeframe(warehouse: Warehouse, themes: pd.DataFrame, codeframe: Code
     )
     edited = apply_codeframe(base, codeframe)
     warehouse.themes.write_themes(edited, pd.DataFrame())
-    ids = edited[THEME_ID].astype(int).tolist()
-    warehouse.themes.resolve_unit_themes({i: codeframe.resolve(i) for i in ids})
+    theme_ids = edited[THEME_ID].astype(int).tolist()
+    warehouse.themes.resolve_unit_themes({i: codeframe.resolve(i) for i in theme_ids})
 
 
 # --- evaluation ------------------------------------------------------------------------------
-
-
-def evaluate_themes(
-    cfg: Config,
-    texts: Sequence[str],
-    gold: Sequence[str | frozenset[str]],
-    *,
-    source: str = "survey",
-) -> dict[str, Any]:
-    """Fit themes on labelled texts and measure them against the labels.
-
-    Each text is one unit (cleaned as enrichment cleans it, its language detected), so the
-    measures compare one theme per text with its gold label(s).
-
-    Args:
-        cfg: Configuration (``themes`` and ``embed`` settings are the ones measured).
-        texts: The texts.
-        gold: One label per text, or a set of labels (then purity accepts any of them).
-        source: Cleaning rules (social drops @mentions and links).
-
-    Returns:
-        nmi, ari, purity, n_themes, coverage, n, n_single, best_share (per label), the same
-        for parent themes under ``parents``, topic_diversity, npmi_coherence, min_theme_size,
-        embedder and seconds.
-    """
-    from pipeline.jobs.enrich import prepare_texts
-    from pipeline.themes.evaluate import theme_agreement
-
-    started = time.perf_counter()
-    cleaned, langs = prepare_texts(cfg, texts, source=source)
-    embedding = Embedding(cfg)
-    vectors = embedding.encode(cleaned)
-    embedded = time.perf_counter()
-    model = ThemeModel(cfg.themes, encode=embedding.encode).fit(cleaned, vectors, langs)
-    leaves = theme_agreement(model.labels_, gold, min_theme_size=model.min_size_)
-    parent_of = {t.theme_id: t.parent_id or t.theme_id for t in model.leaves}
-    parents = theme_agreement(
-        np.array([parent_of.get(int(t), t) for t in model.labels_]),
-        gold,
-        min_theme_size=model.min_size_,
-    )
-    return {
-        **leaves.as_dict(),
-        "parents": parents.as_dict(),
-        "topic_diversity": model.metrics_["topic_diversity"],
-        "npmi_coherence": model.metrics_["npmi_coherence"],
-        "min_theme_size": model.min_size_,
-        "themes": [
-            {THEME_ID: t.theme_id, "label": t.label, "size": t.size, "parent_id": t.parent_id}
-            for t in model.leaves
-        ],
-        "embedder": embedding.embedder_id,
-        "embed_seconds": round(embedded - started, 1),
-        "seconds": round(time.perf_counter() - started, 1),
-    }

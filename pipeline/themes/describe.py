@@ -164,11 +164,12 @@ def phrase_label(
 ) -> str:
     """A theme's label: the short phrase of its most central units that says what it is.
 
-    The most central member (highest ``similarity`` to the centroid) whose first clause has
-    two to eight words, cut at that clause, without closing punctuation, first letter
-    capitalised: one language, one phrase ("Det var meget nemt at sætte routeren op"), never a
-    keyword pair. A phrase another theme already has is skipped; without any, the keyword
-    label (`make_label`).
+    The most central member (highest ``similarity`` to the centroid) whose first clause —
+    or, when that is long, its part before the first comma — has two to eight words, without
+    closing punctuation, first letter capitalised: one language, one phrase ("Det var meget
+    nemt at sætte routeren op"), never a keyword pair. A phrase another theme already has is
+    skipped. Without any, the most central unit's first eight words and "…"; the keyword label
+    (`make_label`) only for a theme without units.
 
     Args:
         texts: All units' texts (redacted).
@@ -179,17 +180,31 @@ def phrase_label(
     """
     taken = taken if taken is not None else set()
     low, high = PHRASE_WORDS
-    for i in members[np.argsort(-similarity[members], kind="stable")][:50]:
-        clause = _CLAUSE_END.split(str(texts[i]).strip())[0].strip(" ,-–—\"'“”")
-        words = clause.split()
-        if not low <= len(words) <= high or "[" in clause:
+    central = members[np.argsort(-similarity[members], kind="stable")][:200]
+    for i in central:
+        clause = _clean_clause(_CLAUSE_END.split(str(texts[i]).strip())[0])
+        if len(clause.split()) > high:
+            clause = _clean_clause(clause.split(",")[0])
+        if not low <= len(clause.split()) <= high or "[" in clause:
             continue
         label = clause[0].upper() + clause[1:]
         if label.lower() in taken:
             continue
         taken.add(label.lower())
         return label
+    for i in central:
+        words = _clean_clause(str(texts[i])).split()
+        if len(words) >= low and "[" not in " ".join(words[:high]):
+            label = " ".join(words[:high]) + ("…" if len(words) > high else "")
+            label = label[0].upper() + label[1:]
+            if label.lower() not in taken:
+                taken.add(label.lower())
+                return label
     return make_label(keywords, taken)
+
+
+def _clean_clause(text: str) -> str:
+    return text.strip().strip(" ,-\u2013\u2014\"'\u201c\u201d")
 
 
 def quotes(

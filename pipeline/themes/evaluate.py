@@ -118,3 +118,53 @@ def theme_agreement(
         coverage=round(float((assigned != OUTLIER).mean()), 4),
         best_share=dict(sorted(best_share.items())),
     )
+
+
+def topic_agreement(
+    assigned: np.ndarray,
+    primary: np.ndarray,
+    gold: Sequence[Hashable | frozenset[Any] | set[Any]],
+    keys: Sequence[str],
+) -> dict[str, Any]:
+    """Topic-level agreement with gold labels: several topics per unit allowed.
+
+    Args:
+        assigned: (n, n_topics) boolean: the topics each unit carries.
+        primary: (n,) each unit's most probable topic (column index; -1 for none), the one
+            NMI and purity compare (one topic per unit, as gold has one label per unit).
+        gold: A label, or a set of labels, per unit.
+        keys: Topic key per column.
+
+    Returns:
+        nmi, ari, purity, coverage (share of units with a topic), multi_share (share with two
+        or more), n_topics (topics carried by any unit), best_f1 (per gold label: the topic
+        whose units best match the label's, F1 over units; with its key, precision, recall).
+    """
+    sets = _as_sets(gold)
+    single = theme_agreement(np.where(assigned.any(axis=1), primary, OUTLIER), sets,
+                             min_theme_size=1)  # fmt: skip
+    best_f1: dict[str, dict[str, Any]] = {}
+    labels = sorted({label for labels in sets for label in labels}, key=str)
+    for label in labels:
+        wanted = np.array([label in labels_ for labels_ in sets])
+        best: dict[str, Any] = {"topic": "", "f1": 0.0, "precision": 0.0, "recall": 0.0}
+        for column, key in enumerate(keys):
+            carried = assigned[:, column]
+            hit = int((carried & wanted).sum())
+            if not hit:
+                continue
+            precision, recall = hit / int(carried.sum()), hit / int(wanted.sum())
+            f1 = 2 * precision * recall / (precision + recall)
+            if f1 > best["f1"]:
+                best = {"topic": key, "f1": round(f1, 4), "precision": round(precision, 4),
+                        "recall": round(recall, 4)}  # fmt: skip
+        best_f1[str(label)] = best
+    return {
+        "nmi": single.nmi,
+        "ari": single.ari,
+        "purity": single.purity,
+        "coverage": float(assigned.any(axis=1).mean()) if len(assigned) else 0.0,
+        "multi_share": float((assigned.sum(axis=1) >= 2).mean()) if len(assigned) else 0.0,
+        "n_topics": int(assigned.any(axis=0).sum()),
+        "best_f1": best_f1,
+    }

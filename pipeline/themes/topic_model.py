@@ -21,7 +21,9 @@ fewer than half of its units are more likely than not about their best topic —
 at least
 ``discovered_share`` of the units becomes a *discovered topic* of its own, named by its label
 (a phrase of its most central units); its units carry it instead of a topic they were only
-pushed to.
+pushed to. A sub-theme that clearly belongs to its topic (most of its units lean to it and are
+more likely than not about it) lends that topic to all its units: the workspace's own clusters
+correct the prototypes where a phrasing the library lacks sits with the topic's other units.
 """
 
 from __future__ import annotations
@@ -157,6 +159,7 @@ class TopicModel:
         ).fit(vectors[keep], similarity[keep])  # fmt: skip
         self.topics_ = [info_of(t) for t in self.topics]
         self.sub_theme_topic_: dict[int, str] = {}
+        self.inherited_: set[int] = set()
         n = len(vectors)
         sub = np.full(n, -1) if sub_themes is None else np.asarray(sub_themes, dtype=np.int64)
         proba = self.head_.predict_proba(vectors, similarity)
@@ -179,6 +182,8 @@ class TopicModel:
                 self.sub_theme_topic_[int(theme_id)] = key
             else:
                 self.sub_theme_topic_[int(theme_id)] = self.learned_keys_[topic]
+                if not unmatched:
+                    self.inherited_.add(int(theme_id))
         self.assigned_ = self.assign(vectors, sub_themes=sub, verdict=verdict)
         return self
 
@@ -228,6 +233,9 @@ class TopicModel:
             sub = np.asarray(sub_themes, dtype=np.int64)
             for theme_id, key in self.sub_theme_topic_.items():
                 if not key.startswith(f"{DISCOVERED}:"):
+                    if theme_id in self.inherited_:
+                        # a sub-theme that clearly belongs to a topic lends it to its units
+                        out[sub == theme_id, column[key]] = True
                     continue
                 members = sub == theme_id
                 # the topic it was only pushed to gives way to the discovered one
@@ -244,6 +252,22 @@ class TopicModel:
         if churn is not None and churn_columns:
             out[np.asarray(churn, dtype=bool), churn_columns[0]] = True
         return out
+
+    def primary(self, vectors: np.ndarray, assigned: np.ndarray) -> np.ndarray:
+        """(n,) each unit's main topic among those it carries (column; -1 for none).
+
+        The most probable learned topic it carries; a discovered topic before any learned
+        one (it replaced the topic the unit was pushed to); churn only when it is all.
+        """
+        score = np.zeros(assigned.shape, dtype=np.float64)
+        column = {key: i for i, key in enumerate(self.keys)}
+        learned = [column[key] for key in self.learned_keys_]
+        if len(vectors):
+            score[:, learned] = self.probabilities(vectors) + 1.0
+        for i, topic in enumerate(self.topics_):
+            score[:, i] += {DISCOVERED: 3.0, "churn": 0.5}.get(topic.kind, 0.0)
+        score = np.where(assigned, score, -1.0)
+        return np.where(assigned.any(axis=1), score.argmax(axis=1), -1)
 
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:
         """(n, n learned topics) the head's probability of each learned topic."""
@@ -263,6 +287,7 @@ class TopicModel:
             "topics": [t.as_dict() for t in self.topics_],
             "learned": list(self.learned_keys_),
             "sub_theme_topic": {str(k): v for k, v in self.sub_theme_topic_.items()},
+            "inherited": sorted(self.inherited_),
             "k": self.k,
             "settings": {
                 "confident_share": self.confident_share,
@@ -292,4 +317,5 @@ class TopicModel:
             TopicInfo(t["key"], t["kind"], dict(t["names"]), t["pack"]) for t in manifest["topics"]
         ]
         model.sub_theme_topic_ = {int(k): v for k, v in manifest["sub_theme_topic"].items()}
+        model.inherited_ = {int(k) for k in manifest.get("inherited", [])}
         return model

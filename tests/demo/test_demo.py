@@ -370,12 +370,18 @@ def test_invariants_for_any_seed(seed: int, n_survey: int) -> None:
             assert driver[key] is None or -200 <= driver[key] <= 200
 
 
-def test_demo_config_routes_the_demo_teams_by_keyword(tmp_path: Path) -> None:
+def test_demo_config_routes_the_demo_teams_by_topic_and_uses_the_telecom_pack(
+    tmp_path: Path,
+) -> None:
     from pipeline.config import load_config
     from pipeline.demo import DEMO_OWNERS, write_demo_config
+    from pipeline.themes.topics import starter_topics
 
     cfg = load_config(write_demo_config(tmp_path / "demo"))
     owners = cfg.followup.owners
     assert set(owners.values()) == set(DEMO_OWNERS)
-    assert owners["faktura"] == "Billing" and owners["teknikeren"] == "Field Service"
-    assert sum(len(words) for words in DEMO_OWNERS.values()) == len(owners)  # no word twice
+    assert owners["billing"] == "Billing" and owners["waiting_time"] == "Contact centre"
+    assert sum(len(keys) for keys in DEMO_OWNERS.values()) == len(owners)  # no topic twice
+    assert cfg.themes.packs == ["telecom"]
+    keys = {topic.topic_id for topic in starter_topics(cfg.themes.packs)}
+    assert set(owners) <= keys  # every owner names a topic that exists

@@ -66,8 +66,16 @@ def test_every_analytics_table_is_written(analysed: Config) -> None:
 def test_drivers_cover_every_active_theme_and_parent(analysed: Config) -> None:
     drivers = _read(analysed, "drivers")
     themes = _read(analysed, "themes")
+    topics = _read(analysed, "topics")
     overall = drivers[drivers["segment"] == "all"]
-    assert set(overall["theme_id"]) == set(themes.loc[themes["status"] == "active", "theme_id"])
+    sub_themes = overall[overall["level"] != "topic"]
+    assert set(sub_themes["theme_id"]) == set(
+        themes.loc[themes["status"] == "active", "theme_id"]
+    )
+    by_topic = overall[overall["level"] == "topic"]
+    live = set(topics.loc[topics["status"] == "active", "topic_id"])
+    assert set(by_topic["theme_id"]) == live  # every topic: its complaints and its praise
+    assert by_topic.groupby("theme_id")["polarity"].apply(set).eq({"negative", "positive"}).all()
     assert (overall["ci_low"] <= overall["nps_impact"]).all()
     assert (overall["nps_impact"] <= overall["ci_high"]).all()
     ranked = overall[overall["rank"].notna()]
@@ -84,9 +92,14 @@ def test_drivers_json_lists_every_theme_with_the_promised_keys(analysed: Config)
         segment = runner.invoke(app, ["drivers", "--segment", "team", "--json"])
         unknown = runner.invoke(app, ["drivers", "--segment", "store"])
         table = runner.invoke(app, ["drivers", "--level", "parent"])
+        themes = json.loads(runner.invoke(app, ["drivers", "--level", "theme", "--json"]).stdout)
     drivers = _read(analysed, "drivers")
-    leaves = drivers[(drivers["segment"] == "all") & (drivers["level"] == "theme")]
-    assert len(rows) == len(leaves)
+    overall = drivers[drivers["segment"] == "all"]
+    assert len(rows) == (overall["level"] == "topic").sum()  # topics by default
+    assert {row["level"] for row in rows} == {"topic"}
+    assert all(row["title"].startswith(row["label"] + " — ") for row in rows)
+    assert len(themes) == (overall["level"] == "theme").sum()
+    assert {row["polarity"] for row in themes} == {None}
     for key in ("theme_id", "label", "mentions", "detractor_share", "promoter_share",
                 "nps_impact", "ci_low", "ci_high", "p_value", "rank"):  # fmt: skip
         assert all(key in row for row in rows), key
@@ -221,7 +234,7 @@ def test_run_summary_markdown_and_improvement_rows(analysed: Config) -> None:
     assert f"| survey | {NPS_ANSWERS} | 12 |" in text
     rows = improvement_rows(summary)
     drivers = _read(analysed, "drivers")
-    ranked = drivers[(drivers["segment"] == "all") & (drivers["level"] == "theme")]
+    ranked = drivers[(drivers["segment"] == "all") & (drivers["level"] == "topic")]
     ranked = ranked[ranked["rank"].notna()].sort_values("rank")
     assert [row["theme_id"] for row in rows] == ranked["theme_id"].head(10).tolist()
     for row in rows:

@@ -100,14 +100,17 @@ def test_a_file_that_fails_midway_leaves_nothing(workspace, make_config, monkeyp
         "raw_records": 290,
         "record_sentiment": 0,
         "record_themes": 0,
+        "record_topics": 0,
         "records": 290,
         "rejects": 10,
         "runs": 0,
         "theme_lineage": 0,
         "theme_trends": 0,
         "themes": 0,
+        "topics": 0,
         "unit_sentiment": 0,
         "unit_themes": 0,
+        "unit_topics": 0,
     }
 
     [file] = ingest_files([bad], source="survey", cfg=cfg).files

@@ -77,7 +77,9 @@ def test_every_theme_has_a_short_label_keywords_from_its_units_and_three_quotes(
                 if label == theme.theme_id and topic == t
             ),
         )
-        assert 2 <= len(theme.label.replace("·", " ").split()) <= 5, theme.label
+        # a phrase of one of its own units, never a keyword pair
+        assert 2 <= len(theme.label.split()) <= 8 and "·" not in theme.label, theme.label
+        assert any(text.lower().startswith(theme.label.lower()) for text in members)
         assert len(theme.quotes) == 3 and set(theme.quotes) <= set(members)
         from tests.theme_data import TOPIC_WORDS
 
@@ -239,6 +241,31 @@ def test_content_words_and_labels() -> None:
     assert make_label(["late flight", "delayed"], taken) == "Late flight"
     assert make_label(["late flight", "delayed"], taken) == "Late flight · delayed"
     assert make_label([], taken) == "Unlabelled theme"
+
+
+def test_a_phrase_label_is_the_first_short_clause_of_the_most_central_unit() -> None:
+    from pipeline.themes.describe import phrase_label
+
+    texts = [
+        "The parcel came two weeks late, and nobody told me why it took so long.",
+        "[PERSON] never delivered it.",
+        "late parcel again!",
+        "Parcel arrived late. Otherwise fine.",
+    ]
+    similarity = np.array([0.9, 0.95, 0.5, 0.8])
+    members = np.arange(4)
+    taken: set[str] = set()
+    # the most central has a name in it; the next is cut at its comma
+    assert phrase_label(texts, similarity, members, ["parcel"], taken) == (
+        "The parcel came two weeks late"
+    )
+    assert phrase_label(texts, similarity, members, ["parcel"], taken) == "Parcel arrived late"
+    assert phrase_label(texts, similarity, members, ["parcel"], taken) == "Late parcel again"
+    long = ["one two three four five six seven eight nine ten eleven"]
+    assert phrase_label(long, np.ones(1), np.arange(1), ["x"]) == (
+        "One two three four five six seven eight…"
+    )
+    assert phrase_label([], np.ones(0), np.arange(0), ["late", "parcel"]) == "Late · parcel"
 
 
 def test_class_keywords_prefer_the_words_that_set_a_class_apart() -> None:
