@@ -29,7 +29,7 @@ DEFAULT_CONFIG_NAME = "verbatim.toml"
 ScoreType = Literal["nps", "csat", "ces", "none"]
 Language = Literal["da", "nb", "sv", "en"]
 #: The industry topic packs shipped in `pipeline/resources/codeframe` (besides ``generic``).
-IndustryPack = Literal["telecom", "retail", "banking", "travel"]
+IndustryPack = Literal["telecom", "retail", "banking", "travel", "hospitality"]
 #: Languages topics are named in.
 ReportLanguage = Literal["da", "nb", "sv", "en"]
 #: The language detectors of `pipeline.text.language.DETECTORS`.
@@ -359,7 +359,7 @@ class ThemesConfig(_Frozen):
         default_factory=list,
         description=(
             "Industry topic packs used with the generic topics: telecom, retail, banking, "
-            "travel (the starter codeframe, `pipeline/resources/codeframe`)."
+            "travel, hospitality (the starter codeframe, `pipeline/resources/codeframe`)."
         ),
     )
     topics: bool = Field(

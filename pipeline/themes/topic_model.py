@@ -16,13 +16,13 @@ verdict and nothing else; *churn threats* take the units the churn head flags (a
 also keeps the cause it names).
 
 Sub-themes meet topics after the fit: a sub-theme belongs to the topic most of its units
-lean to. A sub-theme that matches no topic — no topic is the best for half of its units, or
-fewer than half of its units are more likely than not about their best topic — and that holds
-at least
+lean to. A sub-theme that matches no topic — no topic is the best for half of its units and
+fewer than half of its units reach their best topic's threshold, or hardly any (under a tenth)
+does — and that holds at least
 ``discovered_share`` of the units becomes a *discovered topic* of its own, named by its label
 (a phrase of its most central units); its units carry it instead of a topic they were only
-pushed to. A sub-theme that clearly belongs to its topic (most of its units lean to it and are
-more likely than not about it) lends that topic to all its units: the workspace's own clusters
+pushed to. A sub-theme that clearly belongs to its topic (most of its units lean to it, and
+most reach its threshold) lends that topic to all its units: the workspace's own clusters
 correct the prototypes where a phrasing the library lacks sits with the topic's other units.
 """
 
@@ -164,14 +164,16 @@ class TopicModel:
         sub = np.full(n, -1) if sub_themes is None else np.asarray(sub_themes, dtype=np.int64)
         proba = self.head_.predict_proba(vectors, similarity)
         best = proba.argmax(axis=1)
-        # more likely than not about its best topic
-        recognised = proba[np.arange(n), best] >= 0.5
+        # about its best topic as surely as that topic's own clear units are
+        recognised = proba[np.arange(n), best] >= self.head_.thresholds_[best]
         labels = dict(sub_theme_labels or {})
         for theme_id in np.unique(sub[sub >= 0]):
             members = sub == theme_id
             counts = np.bincount(best[members], minlength=len(learned))
             topic = int(counts.argmax())
-            unmatched = counts[topic] < 0.5 * members.sum() or recognised[members].mean() < 0.5
+            known = recognised[members].mean()
+            # no topic leads and most units are not about their best one — or hardly any is
+            unmatched = (counts[topic] < 0.5 * members.sum() and known < 0.5) or known < 0.1
             large = members.sum() >= self.discovered_share * n
             if unmatched and large and int(theme_id) in labels:
                 key = f"{DISCOVERED}:{int(theme_id)}"

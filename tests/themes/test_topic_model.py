@@ -26,12 +26,17 @@ TOPICS = (
 
 
 def _world(seed: int = 0, n: int = 900) -> dict[str, np.ndarray]:
-    """Four learned topics along four axes, phrases around them, and a fifth unknown cluster."""
+    """Four learned topics along four axes, phrases around them, and a fifth unknown cluster.
+
+    The unknown cluster has a direction of its own and leans to no topic more than another:
+    none leads among its units and few of them reach a topic's threshold.
+    """
     rng = np.random.default_rng(seed)
     axes = np.eye(DIM)[:5]
+    centres = np.vstack([axes[:4], axes[4] + 0.25 * axes[:4].sum(axis=0)])
     phrases = np.vstack([axes[i] + 0.2 * rng.normal(size=(6, DIM)) for i in range(4)])
     truth = rng.integers(0, 5, size=n)  # 4 = the cluster no topic names
-    units = axes[truth] + 0.35 * rng.normal(size=(n, DIM))
+    units = centres[truth] + 0.35 * rng.normal(size=(n, DIM))
     return {"units": units, "phrases": phrases, "truth": truth}
 
 

@@ -35,7 +35,13 @@ topics:
 def test_every_shipped_pack_is_valid_and_complete() -> None:
     names = pack_names()
     assert names[0] == GENERIC
-    assert {"telecom", "retail", "banking", "travel"} <= set(names)
+    assert {"telecom", "retail", "banking", "travel", "hospitality"} <= set(names)
+    # the configuration offers exactly the shipped industry packs
+    from typing import get_args
+
+    from pipeline.config import IndustryPack
+
+    assert set(get_args(IndustryPack)) == set(names) - {GENERIC}
     for name in names:
         pack = shipped_pack(name)
         assert pack.name == name and pack.topics
