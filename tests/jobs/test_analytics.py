@@ -69,9 +69,7 @@ def test_drivers_cover_every_active_theme_and_parent(analysed: Config) -> None:
     topics = _read(analysed, "topics")
     overall = drivers[drivers["segment"] == "all"]
     sub_themes = overall[overall["level"] != "topic"]
-    assert set(sub_themes["theme_id"]) == set(
-        themes.loc[themes["status"] == "active", "theme_id"]
-    )
+    assert set(sub_themes["theme_id"]) == set(themes.loc[themes["status"] == "active", "theme_id"])
     by_topic = overall[overall["level"] == "topic"]
     live = set(topics.loc[topics["status"] == "active", "topic_id"])
     assert set(by_topic["theme_id"]) == live  # every topic: its complaints and its praise
