@@ -14,8 +14,9 @@ Data (evaluation only, read from `../shared/datasets`, never copied):
 Each also at the topic level (issue 20): the starter topics (generic, plus the travel pack for
 the airline tweets and the hospitality pack for the restaurant sentences) learned on the texts
 as a workspace learns them — NMI and purity of each text's main topic, coverage, the share
-with two or more topics, and each label's best topic (F1 over texts). Targets: airline Late Flight, Customer Service Issue, Cancelled Flight and
-Lost Luggage each F1 ≥ 0.6 and NMI ≥ 0.35; SemEval purity ≥ 0.75; coverage ≥ 0.85.
+with two or more topics, and each label's best topic (F1 over texts). Targets: airline Late
+Flight, Customer Service Issue, Cancelled Flight and Lost Luggage each F1 ≥ 0.6 and NMI ≥ 0.35;
+SemEval purity ≥ 0.75; coverage ≥ 0.85.
 
 This is what `verbatim eval themes` does (one text = one unit); the SemEval file is XML, which
 the command does not read, hence this script. Each seed is one full fit.
