@@ -100,6 +100,14 @@ def main() -> None:
             f"{row['nps_impact']:+6.2f} [{row['ci_low']:+6.2f}, {row['ci_high']:+6.2f}] "
             f"true {true:+6.2f} {'inside' if ok else 'OUTSIDE'}"
         )
+    print(f"  drivers at precision and recall >= 0.8: {good}/{len(truth)}")
+    print(f"  true impact inside the interval: {inside}/{len(truth)}")
+    _ranking(truth, match, overall, key_of)
+
+
+def _ranking(truth: dict, match: dict, overall: pd.DataFrame, key_of: pd.Series) -> None:
+    """Are the planted detractor drivers the top of the list, the promoter ones strengths?"""
+    rows = overall.set_index(["theme_id", "polarity"])
     detractor = [k for k in truth if truth[k]["kind"] == "detractor"]
     promoter = [k for k in truth if truth[k]["kind"] == "promoter"]
     ranked = overall[overall["rank"].notna()].sort_values("rank")
@@ -108,8 +116,6 @@ def main() -> None:
     strengths = sum(
         match[k] in rows.index and rows.loc[match[k], "role"] == "strength" for k in promoter
     )
-    print(f"  drivers at precision and recall >= 0.8: {good}/{len(truth)}")
-    print(f"  true impact inside the interval: {inside}/{len(truth)}")
     print(f"  top {len(detractor)} of the improvement list are the planted detractor drivers: "
           f"{len(set(top) & expected)}/{len(detractor)} "
           f"({', '.join(str(key_of.get(t, t)) + ' ' + p for t, p in top)})")  # fmt: skip
