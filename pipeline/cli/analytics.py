@@ -166,7 +166,7 @@ def followups(
     if as_json:
         print_json(rows.to_dict("records"))
         return
-    table = Table("#", "customer", "score", "owner", "themes", "what went wrong", "risk",
+    table = Table("#", "customer", "score", "owner", "topics", "what went wrong", "risk",
                   title=f"Follow-ups ({len(rows):,})")  # fmt: skip
     for row in rows.head(limit).to_dict("records"):
         table.add_row(

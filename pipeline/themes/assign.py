@@ -55,6 +55,7 @@ class TopicHead:
             join the next round's training set.
         folds: Folds of the out-of-fold predictions that set each topic's threshold.
         random_state: Seed of the folds.
+        jobs: Threads the per-topic fits run on (-1: one per core); the result is the same.
     """
 
     def __init__(
@@ -64,6 +65,7 @@ class TopicHead:
         rounds: int = 1,
         folds: int = 3,
         random_state: int = 0,
+        jobs: int = -1,
     ) -> None:
         if not 0 < confident_share <= 1:
             raise ValueError("confident_share must be in (0, 1]")
@@ -73,6 +75,7 @@ class TopicHead:
         self.rounds = rounds
         self.folds = folds
         self.random_state = random_state
+        self.jobs = jobs
 
     @staticmethod
     def _features(vectors: np.ndarray, similarity: np.ndarray) -> np.ndarray:
@@ -112,24 +115,33 @@ class TopicHead:
         def model() -> Any:
             return LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
 
+        from joblib import Parallel, delayed
+
         x = features[rows]
-        self.learned_ = np.zeros(n_topics, dtype=bool)
-        self.coef_ = np.zeros((n_topics, features.shape[1]))
-        self.intercept_ = np.zeros(n_topics)
-        self.thresholds_ = np.ones(n_topics)
-        for topic in range(n_topics):
+
+        def one(topic: int) -> tuple[float, np.ndarray, float] | None:
             y = (labels[rows] == topic).astype(int)
             if y.sum() < self.folds or (len(y) - y.sum()) < self.folds:
-                continue  # too few confident units to learn this topic
+                return None  # too few confident units to learn this topic
             held_out = np.zeros(len(y))
             splits = StratifiedKFold(self.folds, shuffle=True, random_state=self.random_state)
             for train, test in splits.split(x, y):
                 held_out[test] = model().fit(x[train], y[train]).predict_proba(x[test])[:, 1]
-            self.thresholds_[topic] = _best_f1_threshold(held_out, y)
             fitted = model().fit(x, y)
-            self.learned_[topic] = True
-            self.coef_[topic] = fitted.coef_.ravel()
-            self.intercept_[topic] = float(fitted.intercept_[0])
+            threshold = _best_f1_threshold(held_out, y)
+            return threshold, fitted.coef_.ravel(), float(fitted.intercept_[0])
+
+        # topics are independent: threads share the features, and the solver runs in BLAS
+        fits = Parallel(n_jobs=self.jobs, prefer="threads")(
+            delayed(one)(topic) for topic in range(n_topics)
+        )
+        self.learned_ = np.array([fit is not None for fit in fits], dtype=bool)
+        self.coef_ = np.zeros((n_topics, features.shape[1]))
+        self.intercept_ = np.zeros(n_topics)
+        self.thresholds_ = np.ones(n_topics)
+        for topic, fit in enumerate(fits):
+            if fit is not None:
+                self.thresholds_[topic], self.coef_[topic], self.intercept_[topic] = fit
 
     def predict_proba(self, vectors: np.ndarray, similarity: np.ndarray) -> np.ndarray:
         """(n, n_topics) probability of each topic (0 for a topic that could not be learned)."""
