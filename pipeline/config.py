@@ -454,8 +454,9 @@ class FollowupConfig(_Frozen):
     owners: dict[str, str] = Field(
         default_factory=dict,
         description=(
-            "Theme id, label or keyword -> owning team (id and label first, then the first "
-            "key that is one of the theme's keywords); a child inherits its parent's owner."
+            "Topic (or theme) id, label or keyword -> owning team: a topic's key is its "
+            "keyword (waiting_time = \"Contact centre\"); id and label first, then the first "
+            "key that is one of its keywords; a child inherits its parent's owner."
         ),
     )
     default_owner: str = Field(default="Customer care", min_length=1)

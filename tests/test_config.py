@@ -131,3 +131,15 @@ def test_a_negative_seed_is_refused() -> None:
 
     with pytest.raises(ConfigError, match=r"run\.seed"):
         config_from_dict({"run": {"seed": -1}})
+
+
+def test_topic_packs_and_the_report_language_are_checked_where_they_are_read() -> None:
+    cfg = config_from_dict({"themes": {"packs": ["telecom"]}, "report": {"language": "sv"}})
+    assert cfg.themes.packs == ["telecom"] and cfg.reports.language == "sv"
+    assert config_from_dict({"reports": {"language": "da"}}).reports.language == "da"
+    with pytest.raises(ConfigError, match="themes.packs.0"):
+        config_from_dict({"themes": {"packs": ["airline"]}})
+    with pytest.raises(ConfigError, match="reports.language"):
+        config_from_dict({"report": {"language": "fi"}})
+    with pytest.raises(ConfigError, match=r"report\.language is set in \[report\] and"):
+        config_from_dict({"report": {"language": "da"}, "reports": {"language": "en"}})

@@ -179,22 +179,27 @@ def followups(
 
 def alerts(
     show_all: Annotated[bool, typer.Option("--all", help="Past alerts too.")] = False,
+    level: Annotated[
+        Level,
+        typer.Option("--level", help="Topics (default), sub-themes (theme) or their parents."),
+    ] = Level.topic,
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Themes emerging or spiking against their own baseline."""
+    """Topics (or themes) emerging or spiking against their own baseline."""
     from pipeline.jobs.analytics import alert_rows
 
     cfg = cli_config(config)
     with handled():
-        rows = alert_rows(cfg, active_only=not show_all)
+        rows = alert_rows(cfg, active_only=not show_all, level=level.value)
     if as_json:
         print_json(rows)
         return
     if not rows:
         out.print("No alerts.")
         return
-    table = Table("id", "theme", "kind", "since", "last week", "recent", "ratio", "q")
+    noun = "topic" if rows[0]["level"] == "topic" else "theme"
+    table = Table("id", noun, "kind", "since", "last week", "recent", "ratio", "q")
     for row in rows:
         table.add_row(
             str(row["theme_id"]), row["label"], row["kind"] + ("" if row["active"] else " (past)"),

@@ -373,12 +373,25 @@ def _flat_followups(followups: pd.DataFrame, include_quarantined: bool) -> pd.Da
     return flat[list(FOLLOWUP_COLUMNS)].reset_index(drop=True)
 
 
-def alert_rows(cfg: Config, *, active_only: bool = True) -> list[dict[str, Any]]:
-    """The stored alerts (active ones only unless told otherwise), newest first."""
+def alert_rows(
+    cfg: Config, *, active_only: bool = True, level: str | None = None
+) -> list[dict[str, Any]]:
+    """The stored alerts (active ones only unless told otherwise), newest first.
+
+    Args:
+        cfg: The configuration.
+        active_only: Leave out past alerts.
+        level: Only alerts of this level ("topic", "theme", "parent"); "topic" in a workspace
+            without topics gives its themes'; None: every level.
+    """
     with open_warehouse(cfg, read_only=True) as warehouse:
         alerts = warehouse.read_table(ALERTS.name)
+        has_topics = warehouse.count_rows("topics") > 0
     if active_only and not alerts.empty:
         alerts = alerts[alerts["active"]]
+    if level is not None and not alerts.empty:
+        wanted = "theme" if level == TOPIC and not has_topics else level
+        alerts = alerts[alerts["level"] == wanted]
     return [jsonable_row(row) for row in alerts.to_dict("records")]
 
 

@@ -25,7 +25,7 @@ from pipeline.themes.topic_model import TopicModel
 from pipeline.themes.topics import TOPIC_LANGUAGES, Topic, starter_topics
 
 #: Most units the topic head is trained on (a seeded sample beyond that).
-TOPIC_FIT_SAMPLE: Final = 20_000
+TOPIC_FIT_SAMPLE: Final = 10_000
 
 
 def topic_library(cfg: Config, codeframe: Codeframe) -> tuple[Topic, ...]:

@@ -113,7 +113,7 @@ class TopicHead:
         from sklearn.model_selection import StratifiedKFold
 
         def model() -> Any:
-            return LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
+            return LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000, tol=1e-3)
 
         from joblib import Parallel, delayed
 

@@ -141,7 +141,10 @@ def test_scores_and_alerts_commands(analysed: Config) -> None:
         scores = runner.invoke(app, ["scores", "--segment", "team", "--json"])
         printed = runner.invoke(app, ["scores", "--metric", "csat", "--period", "month"])
         alerts = runner.invoke(app, ["alerts", "--all", "--json"])
+        themes = runner.invoke(app, ["alerts", "--all", "--level", "theme", "--json"])
     assert scores.exit_code == 0 and printed.exit_code == 0, printed.output
+    assert {row["level"] for row in json.loads(alerts.stdout)} <= {"topic"}
+    assert {row["level"] for row in json.loads(themes.stdout)} <= {"theme"}
     rows = json.loads(scores.stdout)
     assert {row["segment_value"] for row in rows} >= {"Billing", "Field Service"}
     assert all(row["margin"] is not None for row in rows)
