@@ -455,7 +455,7 @@ class FollowupConfig(_Frozen):
         default_factory=dict,
         description=(
             "Topic (or theme) id, label or keyword -> owning team: a topic's key is its "
-            "keyword (waiting_time = \"Contact centre\"); id and label first, then the first "
+            'keyword (waiting_time = "Contact centre"); id and label first, then the first '
             "key that is one of its keywords; a child inherits its parent's owner."
         ),
     )

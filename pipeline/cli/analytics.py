@@ -29,6 +29,12 @@ class Level(StrEnum):
     parent = "parent"
 
 
+#: ``--level`` of the commands that show topics by default.
+LevelOption = Annotated[
+    Level, typer.Option("--level", help="Topics (default), sub-themes (theme) or their parents.")
+]
+
+
 def _points(value: Any, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
@@ -71,10 +77,7 @@ def drivers(
     segment: Annotated[
         str, typer.Option("--segment", help="A segment in drivers.segments, e.g. team.")
     ] = "all",
-    level: Annotated[
-        Level,
-        typer.Option("--level", help="Topics (default), sub-themes (theme) or their parents."),
-    ] = Level.topic,
+    level: LevelOption = Level.topic,
     refresh: Annotated[
         bool, typer.Option("--refresh", help="Recompute the analytics first.")
     ] = False,
@@ -179,10 +182,7 @@ def followups(
 
 def alerts(
     show_all: Annotated[bool, typer.Option("--all", help="Past alerts too.")] = False,
-    level: Annotated[
-        Level,
-        typer.Option("--level", help="Topics (default), sub-themes (theme) or their parents."),
-    ] = Level.topic,
+    level: LevelOption = Level.topic,
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
