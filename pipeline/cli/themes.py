@@ -305,6 +305,12 @@ def print_themes_report(report: dict[str, Any]) -> None:
         f"Embeddings: {report['embedded']:,} computed, {report['reused_embeddings']:,} reused.",
         highlight=False,
     )
+    if report.get("topics"):
+        out.print(
+            f"Topics: {report['topics']} (`verbatim themes topics`); "
+            f"{100 * report['topic_coverage']:.1f}% of the units with content carry one.",
+            highlight=False,
+        )
 
 
 @eval_app.command("themes")

@@ -157,7 +157,7 @@ def report_data(
         theme_model=models["themes"],
         sentiment_model=models["sentiment"],
         embedding_model=models["embedder"] or cfg.embed.model,
-        themes=len(overall),
+        themes=int(overall["theme_id"].abs().nunique()),
         respondents=int(overall["respondents"].max()) if not overall.empty else 0,
         confidence=cfg.metrics.confidence,
         resamples=cfg.drivers.resamples,

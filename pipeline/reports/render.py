@@ -140,6 +140,7 @@ def render_theme_report(data: ReportData, *, now: dt.datetime | None = None) -> 
         "heatmaps": [s for s in HEATMAP_SEGMENTS if f"heatmap-{s}" in figures],
         "channels": _channel_rows(data),
         "method": data.method,
+        "level": data.level,
         "plotly_js": _plotly_js(),
     }
     return environment().get_template("theme_report.html.j2").render(**context)
