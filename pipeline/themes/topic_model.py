@@ -13,7 +13,8 @@ its most probable topic and every other topic over its threshold (several per un
 Two topics are not causes and are never learned from phrases alone: the *general verdict*
 (units that only judge, "ok", "ikke tilfreds") takes the units the sentiment lexicon reads as a
 verdict and nothing else; *churn threats* take the units the churn head flags (a churn threat
-also keeps the cause it names).
+also keeps a cause it names clearly enough to reach that topic's threshold; "thinking about
+switching" alone is not a contract complaint).
 
 Sub-themes meet topics after the fit: a sub-theme belongs to the topic most of its units
 lean to. A sub-theme that matches no topic — no topic is the best for half of its units and
@@ -216,7 +217,8 @@ class TopicModel:
             sub_themes: (n,) sub-theme id per unit (-1 for none): a unit of a discovered
                 topic's sub-theme carries it.
             verdict: (n,) units that only give a verdict: the verdict topic only.
-            churn: (n,) units the churn head flags: the churn topic as well.
+            churn: (n,) units the churn head flags: the churn topic as well, and a cause only
+                where one reaches its threshold.
         """
         n = len(vectors)
         out = np.zeros((n, len(self.topics_)), dtype=bool)
@@ -230,7 +232,10 @@ class TopicModel:
         column = {key: i for i, key in enumerate(self.keys)}
         learned_columns = np.array([column[key] for key in self.learned_keys_], dtype=np.int64)
         out[:, learned_columns] = over
-        out[np.arange(n), learned_columns[best]] = True
+        # every unit its most probable topic — but a churn threat names no cause unless one
+        # reaches its threshold ("thinking about switching" is not a contract complaint)
+        forced = np.ones(n, dtype=bool) if churn is None else ~np.asarray(churn, dtype=bool)
+        out[np.flatnonzero(forced), learned_columns[best[forced]]] = True
         if sub_themes is not None:
             sub = np.asarray(sub_themes, dtype=np.int64)
             for theme_id, key in self.sub_theme_topic_.items():
