@@ -137,9 +137,9 @@ def test_topic_packs_and_the_report_language_are_checked_where_they_are_read() -
     cfg = config_from_dict({"themes": {"packs": ["telecom"]}, "report": {"language": "sv"}})
     assert cfg.themes.packs == ["telecom"] and cfg.reports.language == "sv"
     assert config_from_dict({"reports": {"language": "da"}}).reports.language == "da"
-    with pytest.raises(ConfigError, match="themes.packs.0"):
+    with pytest.raises(ConfigError, match=r"themes\.packs\.0"):
         config_from_dict({"themes": {"packs": ["airline"]}})
-    with pytest.raises(ConfigError, match="reports.language"):
+    with pytest.raises(ConfigError, match=r"reports\.language"):
         config_from_dict({"report": {"language": "fi"}})
     with pytest.raises(ConfigError, match=r"report\.language is set in \[report\] and"):
         config_from_dict({"report": {"language": "da"}, "reports": {"language": "en"}})
