@@ -31,7 +31,7 @@ from pipeline.jobs.embed import Embedding
 from pipeline.jobs.parallel import IN_PROCESS, Mapper, split_frame
 from pipeline.jobs.topics import fit_topics, topic_parts, unit_topics
 from pipeline.schemas import MODEL_VERSION, RECORD_ID, THEME_ID, UNIT_ID
-from pipeline.storage.models import ModelStore
+from pipeline.storage.models import ModelStore, StoredModel
 from pipeline.storage.warehouse import Warehouse, jsonable_row, open_warehouse
 from pipeline.themes.codeframe import Codeframe, load_codeframe, save_codeframe, unknown_ids
 from pipeline.themes.model import SeedTheme, ThemeModel
@@ -97,16 +97,14 @@ def load_theme_model(cfg: Config) -> tuple[ThemeModel, str] | None:
     return ThemeModel.from_arrays(stored.arrays, stored.manifest, cfg.themes), stored.version
 
 
-def load_topic_model(cfg: Config, version: str | None = None) -> TopicModel | None:
-    """The topics stored with a theme model version (the latest by default).
+def _models(cfg: Config, stored: StoredModel) -> tuple[ThemeModel, TopicModel | None]:
+    """The sub-theme model of a stored version, and its topics.
 
-    None before the first fit, and for a model fitted before topics existed (the next theme
-    run adds them: `update_themes`).
+    The topics are None for a version fitted before topics existed: the next theme run adds
+    them (`add_topics`).
     """
-    stored = _store(cfg).load(THEME_KIND, version) if version else _store(cfg).load(THEME_KIND)
-    if stored is None:
-        return None
-    return TopicModel.from_arrays(stored.arrays, stored.manifest.get("topic_model", {}))
+    topics = TopicModel.from_arrays(stored.arrays, stored.manifest.get("topic_model", {}))
+    return ThemeModel.from_arrays(stored.arrays, stored.manifest, cfg.themes), topics
 
 
 def _codeframe(cfg: Config) -> Codeframe:
@@ -245,10 +243,11 @@ def add_topics(cfg: Config, *, on_progress: Callable[[int], None] | None = None)
     Raises:
         ThemeError: When there is no theme model yet.
     """
-    loaded = load_theme_model(cfg)
-    if loaded is None:
+    stored_old = _store(cfg).load(THEME_KIND)
+    if stored_old is None:
         raise ThemeError("no theme model yet; `verbatim themes fit` fits one")
-    model, old_version = loaded
+    model, _ = _models(cfg, stored_old)
+    old_version = stored_old.version
     embedding = Embedding(cfg)
     report = ThemesReport(fitted=True, reason="topics added to an existing workspace")
     with open_warehouse(cfg) as warehouse:
@@ -260,11 +259,9 @@ def add_topics(cfg: Config, *, on_progress: Callable[[int], None] | None = None)
             cfg, embedding=embedding, codeframe=codeframe, texts=texts, vectors=vectors,
             theme_model=model,
         )  # fmt: skip
-        stored_old = _store(cfg).load(THEME_KIND, old_version)
-        old_manifest = stored_old.manifest if stored_old else {}
         arrays, manifest = model.to_arrays()
         topic_arrays, topic_manifest = topic_parts(topics)
-        manifest = {**old_manifest, **manifest, **topic_manifest}
+        manifest = {**stored_old.manifest, **manifest, **topic_manifest}
         manifest["lineage"] = [
             {"event": "kept", "theme_id": t.theme_id, "from_theme_id": t.theme_id,
              "similarity": 1.0, "share": 1.0}
@@ -422,17 +419,17 @@ def update_themes(
     Raises:
         NotEnoughDataError: A refit was asked for and there are too few units.
     """
-    loaded = load_theme_model(cfg)
-    if loaded is None or refit:
-        reason = "refit requested" if loaded is not None else "first fit"
+    stored = _store(cfg).load(THEME_KIND)
+    if stored is None or refit:
+        reason = "refit requested" if stored is not None else "first fit"
         try:
             return fit_themes(cfg, reason=reason, on_progress=on_progress)
         except NotEnoughDataError as e:
-            if loaded is not None:
+            if stored is not None:
                 raise
             return ThemesReport(skipped=str(e))
-    model, version = loaded
-    topics = load_topic_model(cfg, version)
+    model, topics = _models(cfg, stored)
+    version = stored.version
     if topics is None and cfg.themes.topics:
         logger.info("the theme model %s has no topics: adding them, themes kept", version)
         return add_topics(cfg, on_progress=on_progress)
@@ -441,17 +438,10 @@ def update_themes(
     codeframe = _codeframe(cfg)
     with open_warehouse(cfg) as warehouse:
         if not warehouse.themes.has_theme_version(version):
-            stored = _store(cfg).load(THEME_KIND, version)
-            manifest = stored.manifest if stored else {}
             ids = _write_model_themes(
-                warehouse,
-                model=model,
-                version=version,
-                manifest=manifest,
-                codeframe=codeframe,
-                topics=topics,
-                cfg=cfg,
-            )
+                warehouse, model=model, version=version, manifest=stored.manifest,
+                codeframe=codeframe, topics=topics, cfg=cfg,
+            )  # fmt: skip
         else:
             ids = warehouse.themes.topic_ids()
         _assign_pending(
