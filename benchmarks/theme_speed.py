@@ -34,15 +34,13 @@ import pandas as pd
 from pipeline.config import Config, EmbedConfig, ThemesConfig
 from pipeline.embed import load_embedder, model_cache_dir
 from pipeline.jobs.embed import Embedding
-from pipeline.jobs.topics import fit_topics
-from pipeline.sentiment.lexicon import verdict_only
+from pipeline.jobs.topics import carried_topics, fit_topics
 from pipeline.text.clean import clean_text
 from pipeline.text.language import detect_languages
 from pipeline.text.segment import segment_units
 from pipeline.themes.codeframe import Codeframe
 from pipeline.themes.describe import has_content
 from pipeline.themes.model import ThemeModel
-from pipeline.themes.words import stop_words
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
@@ -141,10 +139,9 @@ def speed(args: argparse.Namespace) -> None:
     new_vectors = embedder.encode(new)
     ids, _ = model.assign(new, new_vectors, new_langs)
     content = has_content(new)
-    carried = topics.assign(
-        new_vectors[content], sub_themes=ids[content],
-        verdict=verdict_only([t for t, c in zip(new, content, strict=True) if c],
-                             ignore=stop_words()),
+    carried = carried_topics(
+        topics, [t for t, c in zip(new, content, strict=True) if c], new_vectors[content],
+        ids[content], extra_stop_words=(),
     )  # fmt: skip
     assigned = time.perf_counter() - started
     print(

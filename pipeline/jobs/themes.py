@@ -223,13 +223,13 @@ def _store_and_assign(
     model, topics = models
     stored = _store(cfg).save(THEME_KIND, *state)
     report.model_version = stored.version
-    topic_of = _write_model_themes(
+    topic_id_of = _write_model_themes(
         warehouse, model=model, version=stored.version, manifest=stored.manifest,
         codeframe=codeframe, topics=topics, cfg=cfg,
     )  # fmt: skip
     _assign_pending(
         warehouse, model, stored.version, embedding=embedding, codeframe=codeframe,
-        report=report, on_progress=on_progress, topics=topics, topic_of=topic_of,
+        report=report, on_progress=on_progress, topics=topics, topic_id_of=topic_id_of,
     )  # fmt: skip
 
 
@@ -336,11 +336,11 @@ def _assign_pending(
     on_progress: Callable[[int], None] | None,
     mapper: Mapper = IN_PROCESS,
     topics: TopicModel | None = None,
-    topic_of: dict[str, int] | None = None,
+    topic_id_of: dict[str, int] | None = None,
 ) -> None:
     """Assign every unit not yet assigned by ``version``: its sub-theme and its topics.
 
-    ``topic_of`` maps topic keys to topic ids (`_write_model_themes`).
+    ``topic_id_of`` maps topic keys to topic ids (`_write_model_themes`).
     """
     from pipeline.themes.codeframe import resolve_theme_ids
 
@@ -379,7 +379,7 @@ def _assign_pending(
         if topics is not None:
             assigned_topics = unit_topics(
                 warehouse, units=units, vectors=vectors, sub_themes=ids, content=content,
-                topics=topics, ids=topic_of or {}, version=version,
+                topics=topics, ids=topic_id_of or {}, version=version,
                 extra_stop_words=model.cfg.stop_words,
             )  # fmt: skip
         warehouse.themes.write_unit_themes(unit_themes, assigned_topics)
@@ -454,7 +454,7 @@ def update_themes(
             on_progress=on_progress,
             mapper=mapper,
             topics=topics if cfg.themes.topics else None,
-            topic_of=ids,
+            topic_id_of=ids,
         )
     threshold = cfg.themes.refit_unassigned_share
     if report.unassigned_share > threshold:

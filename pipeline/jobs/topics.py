@@ -59,9 +59,7 @@ def fit_topics(
     theme_model: ThemeModel,
 ) -> TopicModel | None:
     """Learn the workspace's topics from its units (None when ``themes.topics`` is off)."""
-    from pipeline.sentiment.lexicon import verdict_only
     from pipeline.themes.describe import has_content
-    from pipeline.themes.words import stop_words
 
     if not cfg.themes.topics:
         return None
@@ -71,7 +69,7 @@ def fit_topics(
         content = np.sort(rng.choice(content, TOPIC_FIT_SAMPLE, replace=False))
     chosen = [texts[int(i)] for i in content]
     sub_themes, _ = theme_model.assign(chosen, vectors[content])
-    verdict = verdict_only(chosen, ignore=stop_words(cfg.themes.stop_words))
+    verdict = verdicts(chosen, cfg.themes.stop_words)
     library = topic_library(cfg, codeframe)
     phrase_vectors = embedding.encode(TopicModel.phrases_of(library))
     return TopicModel(
@@ -80,6 +78,38 @@ def fit_topics(
         vectors[content], phrase_vectors, sub_themes=sub_themes,
         sub_theme_labels={t.theme_id: t.label for t in theme_model.leaves}, verdict=verdict,
     )  # fmt: skip
+
+
+def verdicts(texts: Sequence[str], extra_stop_words: Sequence[str]) -> np.ndarray:
+    """(n,) whether each text only gives a verdict (the general verdict's units)."""
+    from pipeline.sentiment.lexicon import verdict_only
+    from pipeline.themes.words import stop_words
+
+    return verdict_only(list(texts), ignore=stop_words(extra_stop_words))
+
+
+def carried_topics(
+    topics: TopicModel,
+    texts: Sequence[str],
+    vectors: np.ndarray,
+    sub_themes: np.ndarray,
+    *,
+    extra_stop_words: Sequence[str],
+    churn: np.ndarray | None = None,
+) -> np.ndarray:
+    """(n, n_topics) the topics each unit with content carries (columns as ``topics.keys``).
+
+    Args:
+        topics: The fitted topics.
+        texts: The units' texts (units with content only).
+        vectors: Their embeddings.
+        sub_themes: Their sub-theme ids (-1 for none).
+        extra_stop_words: ``themes.stop_words`` (verdicts are read without them).
+        churn: Which units the churn head flags, when known.
+    """
+    return topics.assign(
+        vectors, sub_themes=sub_themes, verdict=verdicts(texts, extra_stop_words), churn=churn
+    )
 
 
 def topic_parts(topics: TopicModel | None) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -103,17 +133,14 @@ def unit_topics(
     extra_stop_words: Sequence[str],
 ) -> pd.DataFrame:
     """The `unit_topics` rows of one chunk of units (those with content)."""
-    from pipeline.sentiment.lexicon import verdict_only
-    from pipeline.themes.words import stop_words
-
     index = np.flatnonzero(content)
     texts = units["text"].to_numpy()[index].tolist()
     unit_ids = units[UNIT_ID].to_numpy()[index].astype(str)
     flags = warehouse.themes.topic_units(unit_ids.tolist()).set_index(UNIT_ID)
     churn = flags["churn_intent"].reindex(unit_ids).fillna(False).to_numpy(dtype=bool)
-    assigned = topics.assign(
-        vectors[index], sub_themes=sub_themes[index],
-        verdict=verdict_only(texts, ignore=stop_words(extra_stop_words)), churn=churn,
+    assigned = carried_topics(
+        topics, texts, vectors[index], sub_themes[index], extra_stop_words=extra_stop_words,
+        churn=churn,
     )  # fmt: skip
     rows, columns = np.nonzero(assigned)
     keys = np.array([ids[key] for key in topics.keys], dtype=np.int64)
@@ -138,10 +165,8 @@ def topic_agreement_of(
     gold: Sequence[str | frozenset[str]],
 ) -> dict[str, Any] | None:
     """Topic-level agreement of texts with gold labels (every text a unit)."""
-    from pipeline.sentiment.lexicon import verdict_only
     from pipeline.themes.describe import has_content
     from pipeline.themes.evaluate import topic_agreement
-    from pipeline.themes.words import stop_words
 
     topics = fit_topics(
         cfg,
@@ -158,10 +183,9 @@ def topic_agreement_of(
     assigned = np.zeros((len(texts), len(topics.keys)), dtype=bool)
     index = np.flatnonzero(content)
     chosen = [texts[int(i)] for i in index]
-    assigned[index] = topics.assign(
-        vectors[index], sub_themes=sub_themes[index],
-        verdict=verdict_only(chosen, ignore=stop_words(cfg.themes.stop_words)),
-    )  # fmt: skip
+    assigned[index] = carried_topics(
+        topics, chosen, vectors[index], sub_themes[index], extra_stop_words=cfg.themes.stop_words
+    )
     primary = np.full(len(texts), -1)
     primary[index] = topics.primary(vectors[index], assigned[index])
     return topic_agreement(assigned, primary, gold, topics.keys)

@@ -18,6 +18,7 @@ from pipeline.schemas import (
     TOPIC_ID,
     TOPICS,
     UNIT_ID,
+    UNIT_SENTIMENT,
     UNIT_THEMES,
     UNIT_TOPICS,
 )
@@ -122,7 +123,7 @@ class ThemeTables:
         return self._db.execute(
             f"SELECT u.{UNIT_ID}, coalesce(s.churn_intent, false) AS churn_intent "
             f"FROM (SELECT unnest(?::VARCHAR[]) AS {UNIT_ID}) u "
-            f'LEFT JOIN main."unit_sentiment" s USING ({UNIT_ID})',
+            f'LEFT JOIN main."{UNIT_SENTIMENT.name}" s USING ({UNIT_ID})',
             [unit_ids],
         ).df()
 
