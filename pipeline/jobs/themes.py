@@ -35,7 +35,14 @@ from pipeline.storage.models import ModelStore, StoredModel
 from pipeline.storage.warehouse import Warehouse, jsonable_row, open_warehouse
 from pipeline.themes.codeframe import Codeframe, load_codeframe, save_codeframe, unknown_ids
 from pipeline.themes.model import SeedTheme, ThemeModel
-from pipeline.themes.rows import lineage_rows, theme_rows, topic_ids, topic_rows
+from pipeline.themes.rows import (
+    apply_topic_codeframe,
+    lineage_rows,
+    moved_sub_themes,
+    theme_rows,
+    topic_ids,
+    topic_rows,
+)
 from pipeline.themes.topic_model import TopicModel
 
 logger = logging.getLogger(__name__)
@@ -308,9 +315,7 @@ def _write_model_themes(
                        language=cfg.reports.language, now=now)
         )  # fmt: skip
         topic_of = {theme: ids[key] for theme, key in topics.sub_theme_topic_.items()}
-        for source, target in codeframe.merge.items():
-            if target in ids.values():
-                topic_of[source] = target  # a sub-theme moved to a topic in themes.yaml
+        topic_of |= moved_sub_themes(codeframe, ids.values())
     rows = theme_rows(model.themes_, version, previous, codeframe, now=now, topic_of=topic_of)
     events = [LineageEvent(**event) for event in manifest.get("lineage", [])]
     warehouse.themes.write_themes(rows, lineage_rows(events, version, now=now))
@@ -581,30 +586,14 @@ def _apply_codeframe(
     A sub-theme merged into a *topic* id moves under that topic; its units keep their
     sub-theme.
     """
-    import json
-
     from pipeline.themes.codeframe import apply_codeframe
 
     topics = warehouse.read_table("topics")
     if not topics.empty:
-        names = topics["names"].map(json.loads)
-        default = [
-            found.get(cfg.reports.language) or found.get("en") or key
-            for found, key in zip(names, topics["topic_key"], strict=True)
-        ]
-        topic_ids_ = topics["topic_id"].astype(int)
-        edited_topics = topics.assign(
-            label=[
-                codeframe.rename.get(i, name) for i, name in zip(topic_ids_, default, strict=True)
-            ],
-            status=np.where(
-                topics["status"] == "retired",
-                "retired",
-                np.where(topic_ids_.isin(list(codeframe.hide)), "hidden", "active"),
-            ),
+        warehouse.themes.write_topics(
+            apply_topic_codeframe(topics, codeframe, language=cfg.reports.language)
         )
-        warehouse.themes.write_topics(edited_topics)
-        moved = {s: t for s, t in codeframe.merge.items() if t in set(topic_ids_)}
+        moved = moved_sub_themes(codeframe, topics["topic_id"].astype(int))
         if moved and not themes.empty:
             themes = themes.assign(
                 topic_id=themes[THEME_ID].map(moved).fillna(themes["topic_id"]).astype("Int64")

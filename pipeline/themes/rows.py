@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from pipeline.schemas import MODEL_VERSION, THEME_ID
@@ -203,24 +204,22 @@ def topic_rows(
         if not previous.empty
         else {}
     )
-    rows = []
-    for topic in topics:
-        topic_id = ids[topic.key]
-        rows.append(
-            {
-                "topic_id": topic_id,
-                "topic_key": topic.key,
-                "label": codeframe.rename.get(topic_id, topic.name(language)),
-                "kind": topic.kind,
-                "pack": topic.pack,
-                "names": json.dumps(dict(topic.names), ensure_ascii=False, sort_keys=True),
-                "size": 0,
-                MODEL_VERSION: version,
-                "status": "hidden" if topic_id in codeframe.hide else "active",
-                "first_version": first.get(topic.key, version),
-                "updated_at": now,
-            }
-        )
+    rows = [
+        {
+            "topic_id": ids[topic.key],
+            "topic_key": topic.key,
+            "label": "",
+            "kind": topic.kind,
+            "pack": topic.pack,
+            "names": json.dumps(dict(topic.names), ensure_ascii=False, sort_keys=True),
+            "size": 0,
+            MODEL_VERSION: version,
+            "status": "active",
+            "first_version": first.get(topic.key, version),
+            "updated_at": now,
+        }
+        for topic in topics
+    ]
     live = {topic.key for topic in topics}
     if not previous.empty:
         for row in previous[~previous["topic_key"].isin(live)].to_dict("records"):
@@ -229,4 +228,37 @@ def topic_rows(
     frame["topic_id"] = frame["topic_id"].astype("int64")
     frame["size"] = frame["size"].astype("int64")
     frame["updated_at"] = pd.to_datetime(frame["updated_at"], utc=True)
-    return frame.sort_values("topic_id", ignore_index=True)
+    return apply_topic_codeframe(frame, codeframe, language=language).sort_values(
+        "topic_id", ignore_index=True
+    )
+
+
+def apply_topic_codeframe(
+    topics: pd.DataFrame, codeframe: Codeframe, *, language: str
+) -> pd.DataFrame:
+    """`topics` rows with the codeframe's names and hidden topics applied.
+
+    Args:
+        topics: ``topic_id``, ``topic_key``, ``names`` (JSON) and ``status`` at least.
+        codeframe: Its renames and hides, by id (topic ids never overlap theme ids).
+        language: ``reports.language``.
+
+    Returns:
+        A new frame: ``label`` the codeframe's name, else the topic's name in ``language``
+        (English, then the key); ``status`` retired where it was, else hidden or active.
+    """
+    names = topics["names"].map(json.loads)
+    ids = topics["topic_id"].astype(int)
+    labels = [
+        codeframe.rename.get(i, found.get(language) or found.get("en") or key)
+        for i, found, key in zip(ids, names, topics["topic_key"], strict=True)
+    ]
+    hidden = np.where(ids.isin(list(codeframe.hide)), "hidden", "active")
+    status = np.where(topics["status"] == "retired", "retired", hidden)
+    return topics.assign(label=labels, status=status)
+
+
+def moved_sub_themes(codeframe: Codeframe, topic_ids: Iterable[int]) -> dict[int, int]:
+    """Sub-theme id -> topic id, for each sub-theme ``themes.yaml`` merges into a topic."""
+    topics = set(topic_ids)
+    return {source: target for source, target in codeframe.merge.items() if target in topics}
