@@ -87,13 +87,7 @@ def theme_levels(
     leaves = mentions[mentions["theme_id"].isin(catalogue.loc[catalogue["level"] == THEME,
                                                               "theme_id"])]  # fmt: skip
     up = _parent_rows(leaves, catalogue)
-    parents = (
-        up.assign(weighted=up["sentiment"] * up["units"])
-        .groupby(["record_id", "theme_id"], as_index=False)
-        .agg(units=("units", "sum"), weighted=("weighted", "sum"))
-        .assign(sentiment=lambda f: f["weighted"] / f["units"])
-        .drop(columns="weighted")
-    )
+    parents = pooled_mentions(up)
     both = pd.concat([leaves, parents[leaves.columns.intersection(parents.columns)]])
     return catalogue.reset_index(drop=True), both.reset_index(drop=True)
 
@@ -129,19 +123,26 @@ def headline_level(
     Args:
         drivers: The `drivers` table (any segments).
         language: ``reports.language``.
-        level: "topic", "theme" or "parent"; default topics where there are any, else themes.
+        level: "topic", "theme" or "parent" (`shown_level`).
     """
-    if level is None:
-        level = TOPIC if (drivers["level"] == TOPIC).any() else THEME
-    rows = drivers[drivers["level"] == level]
-    if level == TOPIC and not rows.empty:
-        rows = rows.assign(
-            label=[
-                driver_title(label, polarity, language)
-                for label, polarity in zip(rows["label"], rows["polarity"], strict=True)
-            ]
-        )
-    return rows
+    rows = drivers[drivers["level"] == shown_level(drivers, level)]
+    return rows.assign(label=driver_titles(rows, language))
+
+
+def shown_level(drivers: pd.DataFrame, level: str | None = None) -> str:
+    """The level to show: the one asked for (topics by default), themes where no topic is."""
+    if level in (None, TOPIC) and not (drivers["level"] == TOPIC).any():
+        return THEME  # topics switched off (themes.topics = false), or none fitted yet
+    return level or TOPIC
+
+
+def driver_titles(rows: pd.DataFrame, language: str = "en") -> list[str]:
+    """`driver_title` of each drivers row (its label where the frame has no ``polarity``)."""
+    polarities = rows["polarity"] if "polarity" in rows else [None] * len(rows)
+    return [
+        driver_title(label, polarity, language)
+        for label, polarity in zip(rows["label"], polarities, strict=True)
+    ]
 
 
 def topic_levels(
@@ -165,37 +166,37 @@ def topic_levels(
         ``sentiment``).
     """
     live = topics[topics["status"] == "active"]
-    entries = []
-    for polarity, sign in zip(POLARITIES, (1, -1), strict=True):
-        entries.append(
-            pd.DataFrame(
-                {
-                    "theme_id": sign * live["topic_id"].astype("int64").to_numpy(),
-                    "label": live["label"].to_numpy(),
-                    "parent_id": pd.array([pd.NA] * len(live), dtype="Int64"),
-                    "level": TOPIC,
-                    "polarity": polarity,
-                    "kind": live["kind"].to_numpy(),
-                }
-            )
-        )
-    catalogue = pd.concat(entries, ignore_index=True)
-    parts = []
-    for polarity, sign in zip(POLARITIES, (1, -1), strict=True):
-        chosen = mentions[
-            (mentions["polarity"] == polarity) & mentions["topic_id"].isin(live["topic_id"])
-        ]
-        parts.append(
-            pd.DataFrame(
-                {
-                    "record_id": chosen["record_id"].to_numpy(),
-                    "theme_id": sign * chosen["topic_id"].astype("int64").to_numpy(),
-                    "units": chosen["units"].to_numpy(),
-                    "sentiment": chosen["sentiment"].to_numpy(),
-                }
-            )
-        )
-    return catalogue, pd.concat(parts, ignore_index=True)
+    catalogue = pd.concat(
+        [live.assign(polarity=polarity) for polarity in POLARITIES], ignore_index=True
+    )
+    catalogue = pd.DataFrame(
+        {
+            "theme_id": topic_entry_ids(catalogue["topic_id"], catalogue["polarity"]),
+            "label": catalogue["label"].to_numpy(),
+            "parent_id": pd.array([pd.NA] * len(catalogue), dtype="Int64"),
+            "level": TOPIC,
+            "polarity": catalogue["polarity"].to_numpy(),
+            "kind": catalogue["kind"].to_numpy(),
+        }
+    )
+    chosen = mentions[
+        mentions["polarity"].isin(POLARITIES) & mentions["topic_id"].isin(live["topic_id"])
+    ]
+    entries = pd.DataFrame(
+        {
+            "record_id": chosen["record_id"].to_numpy(),
+            "theme_id": topic_entry_ids(chosen["topic_id"], chosen["polarity"]),
+            "units": chosen["units"].to_numpy(),
+            "sentiment": chosen["sentiment"].to_numpy(),
+        }
+    )
+    return catalogue, entries
+
+
+def topic_entry_ids(topic_ids: pd.Series, polarities: pd.Series) -> np.ndarray:
+    """The key of a topic's drivers entry: its id for its complaints, negated for its praise."""
+    ids = topic_ids.astype("int64").to_numpy()
+    return np.where(polarities.to_numpy() == "positive", -ids, ids)
 
 
 def topic_quotes(candidates: pd.DataFrame) -> pd.DataFrame:
@@ -211,10 +212,9 @@ def topic_quotes(candidates: pd.DataFrame) -> pd.DataFrame:
     Returns:
         ``theme_id`` (signed), ``nps_category``, ``text``, ``similarity``, ``neutral``.
     """
-    sign = np.where(candidates["label"] == "positive", -1, 1)
     return pd.DataFrame(
         {
-            "theme_id": sign * candidates["topic_id"].astype("int64").to_numpy(),
+            "theme_id": topic_entry_ids(candidates["topic_id"], candidates["label"]),
             "nps_category": candidates["nps_category"].to_numpy(),
             "text": candidates["text"].to_numpy(),
             "similarity": candidates["similarity"].to_numpy(dtype=float),
@@ -253,18 +253,28 @@ def whole_topic_mentions(mentions: pd.DataFrame) -> pd.DataFrame:
     Returns:
         ``record_id``, ``theme_id`` (the topic id), ``units``, ``sentiment`` (unit-weighted).
     """
+    return pooled_mentions(mentions, "topic_id")
+
+
+def pooled_mentions(mentions: pd.DataFrame, key: str = "theme_id") -> pd.DataFrame:
+    """One row per record and ``key``: units summed, sentiment their unit-weighted mean.
+
+    Returns:
+        ``record_id``, ``theme_id`` (the ``key`` values), ``units``, ``sentiment``.
+    """
     if mentions.empty:
         return pd.DataFrame(columns=["record_id", "theme_id", "units", "sentiment"])
-    weighted = mentions.assign(weighted=mentions["sentiment"] * mentions["units"])
-    whole = weighted.groupby(["record_id", "topic_id"], as_index=False).agg(
-        units=("units", "sum"), weighted=("weighted", "sum")
+    pooled = (
+        mentions.assign(weighted=mentions["sentiment"] * mentions["units"])
+        .groupby(["record_id", key], as_index=False)
+        .agg(units=("units", "sum"), weighted=("weighted", "sum"))
     )
     return pd.DataFrame(
         {
-            "record_id": whole["record_id"],
-            "theme_id": whole["topic_id"].astype("int64"),
-            "units": whole["units"],
-            "sentiment": whole["weighted"] / whole["units"],
+            "record_id": pooled["record_id"],
+            "theme_id": pooled[key].astype("int64"),
+            "units": pooled["units"],
+            "sentiment": pooled["weighted"] / pooled["units"],
         }
     )
 

@@ -32,9 +32,10 @@ from pipeline.analytics.followup import (
 from pipeline.analytics.metrics import nps_by_segment, period_starts
 from pipeline.analytics.priorities import (
     TOPIC,
-    driver_title,
+    driver_titles,
     drivers_report,
     headline_level,
+    shown_level,
     theme_levels,
     topic_quotes,
     topic_routes,
@@ -317,15 +318,9 @@ def driver_rows(
         raise VerbatimError(
             "no drivers yet: run `verbatim analyse` (or `verbatim run`) after themes exist"
         )
-    if level == TOPIC and not (drivers["level"] == TOPIC).any():
-        level = "theme"  # topics switched off (themes.topics = false)
+    level = shown_level(drivers, level)
     chosen = drivers[(drivers["segment"] == segment) & (drivers["level"] == level)]
-    chosen = chosen.assign(
-        title=[
-            driver_title(label, polarity, cfg.reports.language)
-            for label, polarity in zip(chosen["label"], chosen["polarity"], strict=True)
-        ]
-    )
+    chosen = chosen.assign(title=driver_titles(chosen, cfg.reports.language))
     if chosen.empty:
         stored = sorted(set(drivers["segment"]) - {"all"})
         raise VerbatimError(

@@ -17,7 +17,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from pipeline.analytics.priorities import headline_level
+from pipeline.analytics.priorities import headline_level, topic_entry_ids
 from pipeline.analytics.summary import RunSummary, summarise_tables
 from pipeline.config import Config
 from pipeline.errors import VerbatimError
@@ -145,8 +145,7 @@ def report_data(
     trend_labels = None
     if level == "topic":
         # the praise row of a topic is keyed by its negated id in the report's frames
-        praise = leaves["polarity"] == "positive"
-        leaves = leaves.assign(theme_id=leaves["theme_id"].where(~praise, -leaves["theme_id"]))
+        leaves = leaves.assign(theme_id=topic_entry_ids(leaves["theme_id"], leaves["polarity"]))
         labels |= dict(zip(leaves["theme_id"].astype(int), leaves["label"].astype(str),
                            strict=True))  # fmt: skip
         trend_labels = {
