@@ -137,7 +137,7 @@ class TopicModel:
         Returns:
             self, with ``topics_`` (TopicInfo, library topics first then discovered),
             ``head_``, ``phrase_vectors_``, ``phrase_topic_``, ``sub_theme_topic_`` (sub-theme
-            id -> topic key) and ``assigned_`` ((n, n_topics) boolean of the fitted units).
+            id -> topic key) and ``inherited_`` (the sub-themes that lend their topic).
         """
         if not self.topics:
             raise ValueError("a topic model needs at least one topic")
@@ -187,7 +187,6 @@ class TopicModel:
                 self.sub_theme_topic_[int(theme_id)] = self.learned_keys_[topic]
                 if not unmatched:
                     self.inherited_.add(int(theme_id))
-        self.assigned_ = self.assign(vectors, sub_themes=sub, verdict=verdict)
         return self
 
     def _similarity(self, vectors: np.ndarray) -> np.ndarray:
