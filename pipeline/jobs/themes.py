@@ -29,7 +29,7 @@ from pipeline.config import Config
 from pipeline.errors import NotEnoughDataError, VerbatimError
 from pipeline.jobs.embed import Embedding
 from pipeline.jobs.parallel import IN_PROCESS, Mapper, split_frame
-from pipeline.jobs.topics import fit_topics, topic_parts, unit_topics
+from pipeline.jobs.topics import fit_topics, model_state, unit_topics
 from pipeline.schemas import MODEL_VERSION, RECORD_ID, THEME_ID, UNIT_ID
 from pipeline.storage.models import ModelStore, StoredModel
 from pipeline.storage.warehouse import Warehouse, jsonable_row, open_warehouse
@@ -190,10 +190,7 @@ def fit_themes(
             cfg, embedding=embedding, codeframe=codeframe, texts=texts, vectors=vectors,
             theme_model=model,
         )  # fmt: skip
-        arrays, manifest = model.to_arrays()
-        topic_arrays, topic_manifest = topic_parts(topics)
-        arrays |= topic_arrays
-        manifest |= topic_manifest
+        arrays, manifest = model_state(model, topics)
         fingerprint = hashlib.sha256("\n".join(sorted(units[UNIT_ID])).encode()).hexdigest()[:16]
         manifest |= {
             "reason": reason,
@@ -266,9 +263,8 @@ def add_topics(cfg: Config, *, on_progress: Callable[[int], None] | None = None)
             cfg, embedding=embedding, codeframe=codeframe, texts=texts, vectors=vectors,
             theme_model=model,
         )  # fmt: skip
-        arrays, manifest = model.to_arrays()
-        topic_arrays, topic_manifest = topic_parts(topics)
-        manifest = {**stored_old.manifest, **manifest, **topic_manifest}
+        arrays, manifest = model_state(model, topics)
+        manifest = {**stored_old.manifest, **manifest}
         manifest["lineage"] = [
             {"event": "kept", "theme_id": t.theme_id, "from_theme_id": t.theme_id,
              "similarity": 1.0, "share": 1.0}
@@ -277,7 +273,7 @@ def add_topics(cfg: Config, *, on_progress: Callable[[int], None] | None = None)
         manifest |= {"reason": report.reason, "previous_version": old_version}
         report.lineage = {"kept": len(model.themes_)}
         _store_and_assign(
-            cfg, warehouse, (model, topics), (arrays | topic_arrays, manifest),
+            cfg, warehouse, (model, topics), (arrays, manifest),
             embedding=embedding, codeframe=codeframe, report=report, on_progress=on_progress,
         )  # fmt: skip
     return report

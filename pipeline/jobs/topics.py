@@ -112,12 +112,19 @@ def carried_topics(
     )
 
 
-def topic_parts(topics: TopicModel | None) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """A topic model's arrays and manifest part for the theme model store (empty for None)."""
-    if topics is None:
-        return {}, {}
-    arrays, manifest = topics.to_arrays()
-    return arrays, {"topic_model": manifest}
+def model_state(
+    model: ThemeModel, topics: TopicModel | None
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The arrays and manifest of a theme model version.
+
+    The sub-themes' and, when fitted, the topics' (their manifest part under ``topic_model``).
+    """
+    arrays, manifest = model.to_arrays()
+    if topics is not None:
+        topic_arrays, topic_manifest = topics.to_arrays()
+        arrays |= topic_arrays
+        manifest |= {"topic_model": topic_manifest}
+    return arrays, manifest
 
 
 def unit_topics(
