@@ -448,6 +448,47 @@ class TrendsConfig(_Frozen):
     direction_weeks: int = Field(default=8, ge=3, description="Weeks of the trend direction.")
 
 
+class DeliveryConfig(_Frozen):
+    """Where follow-ups are sent after every nightly run (``[followup.delivery]``).
+
+    E-mail: one digest per owning team over SMTP (on when ``smtp_host`` is set). Webhook: a
+    JSON POST signed with HMAC-SHA256 (on when ``webhook_url`` is set). Secrets are read from
+    the environment variables named here, never from the file.
+    """
+
+    nightly: bool = Field(default=True, description="Deliver at the end of every nightly run.")
+    smtp_host: str = Field(default="", description="SMTP server; empty: no e-mail digests.")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    starttls: bool = Field(default=True, description="Upgrade the connection with STARTTLS.")
+    smtp_user: str = Field(default="", description="SMTP login; empty: no login.")
+    password_env: str = Field(
+        default="VERBATIM_SMTP_PASSWORD", description="Environment variable with the password."
+    )
+    sender: str = Field(default="verbatim@localhost", description="The digests' From address.")
+    recipients: dict[str, list[str]] = Field(
+        default_factory=dict, description="Owning team -> e-mail addresses of its digest."
+    )
+    default_recipients: list[str] = Field(
+        default_factory=list, description="Addresses for teams not in recipients."
+    )
+    webhook_url: str = Field(default="", description="http(s) URL; empty: no webhook.")
+    secret_env: str = Field(
+        default="VERBATIM_WEBHOOK_SECRET",
+        description="Environment variable with the webhook's HMAC-SHA256 signing secret.",
+    )
+    timeout_seconds: float = Field(default=10.0, gt=0, description="Per connection attempt.")
+    retries: int = Field(default=3, ge=0, le=10, description="Attempts after a failed one.")
+    backoff_seconds: float = Field(default=1.0, ge=0, description="First wait; doubles each.")
+    batch_size: int = Field(default=50, ge=1, description="Follow-ups per webhook POST.")
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError(f"'{value}' is not an http:// or https:// URL")
+        return value
+
+
 class FollowupConfig(_Frozen):
     """Detractor follow-ups (``[followup]``)."""
 
@@ -474,6 +515,13 @@ class FollowupConfig(_Frozen):
         default=True, description="Follow up low CSAT answers too, not only NPS detractors."
     )
     sentences: int = Field(default=3, ge=1, le=10, description="Negative sentences shown.")
+    max_age_days: int = Field(
+        default=30, ge=1, description="An open follow-up older than this expires (is kept)."
+    )
+    comment_chars: int = Field(
+        default=500, ge=50, description="Characters of the redacted comment a follow-up shows."
+    )
+    delivery: DeliveryConfig = DeliveryConfig()
 
 
 _CRON_FIELD = re.compile(

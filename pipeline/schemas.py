@@ -550,13 +550,58 @@ FOLLOWUPS = Table(
         "quarantined_by": "VARCHAR",
         "priority": "INTEGER NOT NULL",
         "listed_at": "TIMESTAMPTZ NOT NULL",
+        "score_scale": "VARCHAR",
+        "comment": "VARCHAR",
+        "language": "VARCHAR",
+        "segments": "VARCHAR",
+        "state": "VARCHAR NOT NULL",
+        "note": "VARCHAR",
+        "done_at": "TIMESTAMPTZ",
+        "expires_at": "TIMESTAMPTZ",
     },
-    "One row per detractor (and low CSAT answer) to follow up: themes, key negative "
-    "sentences (redacted), owning team, churn intent, at-risk flag with reasons (churn intent, "
-    "a negative chat, repeated low CSAT), the customer's linked "
-    "records, status queued | quarantined (quarantined_by: the follow-up already queued "
-    "for that customer) and priority.",
+    "One row per detractor (and low CSAT answer) to follow up: the score and its scale "
+    "(score_scale, e.g. 0-10), the redacted comment (its first followup.comment_chars "
+    "characters; NULL: no comment), language, the customer's segments (JSON object), topics "
+    "(themes), key sentences (redacted), owning team, churn intent, at-risk flag with reasons "
+    "(churn intent, a negative chat, repeated low CSAT), the customer's linked records, status "
+    "queued | quarantined (quarantined_by: the follow-up already queued for that customer), "
+    "priority, and the workflow state open | done | expired with the agent's note, when it was "
+    "done and when an open one expires (followup.max_age_days after created_at).",
     ("listed_at",),
+)
+
+FOLLOWUP_ACTIONS = Table(
+    "followup_actions",
+    {
+        RECORD_ID: "VARCHAR NOT NULL",
+        "action": "VARCHAR NOT NULL",
+        "note": "VARCHAR",
+        "acted_at": "TIMESTAMPTZ NOT NULL",
+        "acted_by": "VARCHAR",
+    },
+    "What CX agents did with follow-ups, one row per action (done | reopened) with its note, "
+    "time and user; never rebuilt, so a follow-up's state and note survive nightly runs and "
+    "refits (the latest action of a record decides).",
+    ("acted_at",),
+)
+
+DELIVERIES = Table(
+    "deliveries",
+    {
+        RECORD_ID: "VARCHAR NOT NULL",
+        "channel": "VARCHAR NOT NULL",
+        "target": "VARCHAR NOT NULL",
+        "status": "VARCHAR NOT NULL",
+        "attempts": "INTEGER NOT NULL",
+        "first_attempt_at": "TIMESTAMPTZ NOT NULL",
+        "last_attempt_at": "TIMESTAMPTZ NOT NULL",
+        "delivered_at": "TIMESTAMPTZ",
+        "error": "VARCHAR",
+    },
+    "One row per follow-up and delivery channel (email: the owning team's digest; webhook): "
+    "status delivered | failed, the attempts so far, when, and the last error; a delivered "
+    "follow-up is never sent again on that channel, a failed one is tried again next run.",
+    ("first_attempt_at", "last_attempt_at", "delivered_at"),
 )
 
 RUNS = Table(
@@ -578,12 +623,15 @@ RUNS = Table(
         "error": "VARCHAR",
         "host": "VARCHAR",
         "pid": "INTEGER",
+        "skipped_files": "VARCHAR",
+        "failed_files": "VARCHAR",
     },
     "One row per pipeline run (verbatim run, the nightly flow): status running | completed "
     "| failed | interrupted (killed; found by the next run), wall seconds, peak memory of "
     "the running process, steps (JSON list: step, seconds, peak_rss_mb, counts), the "
     "configuration's hash, the theme model version, sentiment model and embedder in use at the "
-    "end, and the workspace seed (run.seed) the run used.",
+    "end, the workspace seed (run.seed) the run used, and the inbox files it skipped (not of "
+    "the source's extensions) and could not use (JSON lists of {file, source, reason}).",
     (
         "run_id",
         "flow_run_id",
@@ -615,7 +663,8 @@ TABLES: Final = {
         RECORDS, REJECTS, BATCHES, CHAT_MESSAGES, MENTIONS, RAW_RECORDS, ENRICHED_RECORDS,
         OPINION_UNITS, EMBEDDINGS, UNIT_SENTIMENT, RECORD_SENTIMENT, THEMES, UNIT_THEMES,
         RECORD_THEMES, THEME_LINEAGE, TOPICS, UNIT_TOPICS, RECORD_TOPICS, NPS_BY_SEGMENT,
-        DRIVERS, THEME_TRENDS, ALERTS, FOLLOWUPS, RUNS, PIPELINE_STATE,
+        DRIVERS, THEME_TRENDS, ALERTS, FOLLOWUPS, FOLLOWUP_ACTIONS, DELIVERIES, RUNS,
+        PIPELINE_STATE,
     )
 }  # fmt: skip
 #: Tables the analytics stage rebuilds on every run (`followups` keeps its decisions).

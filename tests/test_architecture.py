@@ -22,7 +22,7 @@ PACKAGES = (
 MAX_LINES = 640
 #: The two declarative catalogues grow with every setting and table, and are read by name,
 #: never top to bottom: one model (config.py) and one catalogue of tables (schemas.py).
-CATALOGUE_LINES = {"config.py": 720, "schemas.py": 720}
+CATALOGUE_LINES = {"config.py": 780, "schemas.py": 780}
 
 
 def _modules() -> list[Path]:

@@ -39,7 +39,8 @@ FOLLOWUP_COLUMNS: Final = (
     "theme_ids", "themes", "sentences", "owner", "owner_theme_id", "churn_intent", "at_risk",
     "risk_reasons",
     "customer_records", "negative_chats", "low_csat_answers", "status", "quarantined_by",
-    "priority", "listed_at",
+    "priority", "listed_at", "score_scale", "comment", "language", "segments", "state", "note",
+    "done_at", "expires_at",
 )  # fmt: skip
 QUEUED: Final = "queued"
 QUARANTINED: Final = "quarantined"
@@ -297,4 +298,5 @@ def build_followups(
         .reset_index(drop=True)
     )
     table["priority"] = np.arange(1, len(table) + 1)
-    return table[list(FOLLOWUP_COLUMNS)]
+    table = table.assign(state="open")
+    return table.reindex(columns=list(FOLLOWUP_COLUMNS))
