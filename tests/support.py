@@ -68,6 +68,7 @@ def build_demo_workspace(root: Path, cache: Path) -> Config:
         f'[embed]\nmodel = "static"\ncache_dir = "{cache}"\n'
         "[drivers]\nresamples = 200\nmodel_resamples = 5\n"
         '[followup]\nowners = {"1" = "Billing", "2" = "Delivery"}\n'
+        "max_age_days = 36500  # the demo's feedback is from 2026: none expires in tests\n"
         f'[reports]\nout_dir = "{root / "reports"}"\n',
         encoding="utf-8",
     )

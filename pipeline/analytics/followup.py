@@ -14,6 +14,24 @@ lean negative (``p_negative >= p_positive``: "Jeg har 10 Mbit i stedet for 100."
 first — the same implicit complaints the theme report quotes. Non-answers ("nej tak", "test")
 and units that read positive are never key sentences.
 
+**What an agent reads**: the redacted comment (its first ``comment_chars`` characters; NULL
+when the customer wrote nothing), language, the customer's segments, the score with its scale
+(``score_scale``, "0-10" or "1-5"), topics and key sentences. A comment that says something but
+has no negative or implicit-complaint unit is its own key sentence when short (at most
+``SHORT_COMMENT`` characters), else its least positive units are.
+
+**Priority** (``priority`` 1 = call first): open and queued before the rest (quarantined,
+done, expired); at risk first; then
+the lowest score *on its own scale* — ``(score - low) / (high - low)``, so 0/10 and 1/5 are
+equally bad and a 2 on the 1-5 CSAT scale (0.25) comes before a 3 on the 0-10 NPS scale (0.3);
+the raw numbers of two scales are never compared — then the oldest first (closest to
+expiring).
+
+**Workflow**: ``state`` is ``done`` when an agent marked it so (the latest of the record's
+`followup_actions`, which nightly runs never rewrite; its note and time are kept), else
+``expired`` once ``max_age_days`` have passed since the feedback (kept, not shown by default),
+else ``open``.
+
 **Quarantine**: a customer is queued for a call-back at most once per ``quarantine_days``
 days: a later follow-up of the same customer inside that window is kept but marked
 quarantined (with the record that was queued). Decisions already taken are never revisited;
@@ -23,7 +41,8 @@ feedback without a customer id is always queued.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 import numpy as np
@@ -44,6 +63,16 @@ FOLLOWUP_COLUMNS: Final = (
 )  # fmt: skip
 QUEUED: Final = "queued"
 QUARANTINED: Final = "quarantined"
+OPEN: Final = "open"
+DONE: Final = "done"
+EXPIRED: Final = "expired"
+#: Workflow states, in the order `verbatim followups --status` lists them.
+STATES: Final = (OPEN, DONE, EXPIRED)
+#: Actions of the `followup_actions` table.
+DONE_ACTION: Final = "done"
+REOPENED_ACTION: Final = "reopened"
+#: Characters up to which a comment with no negative unit is its own key sentence.
+SHORT_COMMENT: Final = 240
 
 
 def churn_count(followups: pd.DataFrame) -> int:
@@ -204,6 +233,108 @@ def _key_units(units: pd.DataFrame, leaving: np.ndarray) -> pd.DataFrame:
     return units[key | implicit]
 
 
+def score_scale(score_type: str, scales: Mapping[str, tuple[float, float]]) -> str | None:
+    """A scale's range as text ("0-10"), None for a score type without a scale."""
+    if score_type not in scales:
+        return None
+    low, high = scales[score_type]
+    return f"{low:g}-{high:g}"
+
+
+def scale_position(
+    scores: pd.Series, score_types: pd.Series, scales: Mapping[str, tuple[float, float]]
+) -> pd.Series:
+    """Each score's place on its own scale, 0 (the worst answer) to 1 (the best).
+
+    The priority rule ranks by this, never by the raw number: 0/10 and 1/5 are both 0.
+    """
+    low = score_types.map(lambda kind: scales.get(kind, (np.nan, np.nan))[0]).astype(float)
+    high = score_types.map(lambda kind: scales.get(kind, (np.nan, np.nan))[1]).astype(float)
+    return ((scores.astype(float) - low) / (high - low)).clip(0, 1)
+
+
+def workflow_states(
+    candidates: pd.DataFrame,
+    actions: pd.DataFrame,
+    *,
+    max_age_days: int,
+    now: dt.datetime,
+) -> pd.DataFrame:
+    """Each follow-up's ``state``, ``note``, ``done_at`` and ``expires_at``.
+
+    Args:
+        candidates: ``record_id`` and ``created_at`` of the follow-ups.
+        actions: The `followup_actions` table: ``record_id``, ``action``, ``note``,
+            ``acted_at``; the latest action of a record decides.
+        max_age_days: Days after its feedback an open follow-up expires.
+        now: The time expiry is judged at.
+
+    Returns:
+        One row per candidate (same order): done when the latest action is "done" (with its
+        note and time), else expired once ``expires_at`` has passed, else open.
+    """
+    expires = candidates["created_at"] + pd.Timedelta(days=max_age_days)
+    latest = (
+        actions.sort_values(["acted_at"]).groupby("record_id").tail(1).set_index("record_id")
+        if not actions.empty
+        else pd.DataFrame(columns=["action", "note", "acted_at"])
+    )
+    action = candidates["record_id"].map(latest["action"])
+    done = (action == DONE_ACTION).to_numpy()
+    expired = (expires <= pd.Timestamp(now)).to_numpy()
+    return pd.DataFrame(
+        {
+            "state": np.select([done, expired], [DONE, EXPIRED], OPEN),
+            "note": [
+                note if is_done and isinstance(note, str) else None
+                for note, is_done in zip(
+                    candidates["record_id"].map(latest["note"]), done, strict=True
+                )
+            ],
+            "done_at": pd.to_datetime(
+                candidates["record_id"].map(latest["acted_at"]).where(done), utc=True
+            ).to_numpy(),
+            "expires_at": expires.to_numpy(),
+        },
+        index=candidates.index,
+    )
+
+
+def _shown_comment(text: object, chars: int) -> str | None:
+    """The redacted comment cut at ``chars`` (on a word), None when nothing was written."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    clean = redact_text(" ".join(text.split()))
+    if len(clean) <= chars:
+        return clean
+    return clean[:chars].rsplit(" ", 1)[0] + " …"
+
+
+def _fallback_sentences(comment: str | None, units: pd.DataFrame | None, count: int) -> list[str]:
+    """Key sentences of a comment that has no negative unit (see the module's docstring)."""
+    if not isinstance(comment, str) or not comment.strip() or is_non_answer(comment):
+        return []
+    comment = redact_text(" ".join(comment.split()))
+    if len(comment) <= SHORT_COMMENT:
+        return [comment]
+    if units is not None:
+        said = units[(units["label"] != "positive") & ~units["text"].map(is_non_answer)]
+        if not said.empty:
+            return [redact_text(text) for text in said["text"].head(count)]
+    return [comment[:SHORT_COMMENT].rsplit(" ", 1)[0] + " …"]
+
+
+def _segments_json(records: pd.DataFrame, segments: Sequence[str]) -> pd.Series:
+    present = [name for name in segments if name in records.columns and name != "lang"]
+    return records.apply(
+        lambda row: json.dumps(
+            {name: str(row[name]) for name in present if pd.notna(row[name])},
+            ensure_ascii=False,
+        ),
+        axis=1,
+    )
+
+
 def build_followups(
     records: pd.DataFrame,
     mentions: pd.DataFrame,
@@ -212,13 +343,18 @@ def build_followups(
     *,
     rule: FollowupConfig,
     previous: pd.DataFrame | None = None,
+    comments: pd.DataFrame | None = None,
+    actions: pd.DataFrame | None = None,
+    scales: Mapping[str, tuple[float, float]] | None = None,
+    segments: Sequence[str] = (),
     now: dt.datetime | None = None,
 ) -> pd.DataFrame:
     """The `followups` table: one row per detractor (and low CSAT answer).
 
     Args:
         records: Every record: ``record_id``, ``customer_id``, ``source``, ``created_at``,
-            ``score``, ``score_type``, ``sentiment_label`` (the record's sentiment).
+            ``score``, ``score_type``, ``sentiment_label`` (the record's sentiment), and
+            ``lang`` and the segment columns when known.
         mentions: Leaf themes per record: ``record_id``, ``theme_id``, ``sentiment``.
         units: The opinion units of `followup_candidates`' records: ``record_id``,
             ``position``, ``text``, ``label``, ``score`` (sentiment) and ``churn_intent``
@@ -227,16 +363,22 @@ def build_followups(
             ``keywords`` when owners are routed by keyword).
         rule: Who gets a follow-up and how.
         previous: The `followups` table as it was: its statuses and queue times are kept.
-        now: ``listed_at`` of new follow-ups (default: the current UTC time).
+        comments: ``record_id`` and ``text`` (the redacted comment) of the candidates.
+        actions: The `followup_actions` table (agents' done / reopened marks).
+        scales: Score type -> (lowest, highest) answer (default: NPS 0-10, CSAT 1-5).
+        segments: Segment columns of ``records`` to show (as a JSON object).
+        now: ``listed_at`` of new follow-ups and the time expiry is judged at (default: the
+            current UTC time).
 
     Returns:
-        `FOLLOWUP_COLUMNS`, ordered by ``priority``: queued before quarantined, then at risk
-        first, then lowest score, then oldest.
+        `FOLLOWUP_COLUMNS`, ordered by ``priority`` (the rule in the module's docstring).
     """
     previous = previous if previous is not None else pd.DataFrame(columns=FOLLOWUP_COLUMNS)
+    scales = scales if scales is not None else {"nps": (0, 10), "csat": (1, 5)}
     candidates = followup_candidates(records, rule).reset_index(drop=True)
     if candidates.empty:
         return pd.DataFrame(columns=list(FOLLOWUP_COLUMNS))
+    stamp = pd.Timestamp(now or dt.datetime.now(dt.UTC))
     labels = themes.set_index("theme_id")["label"]
     owner_of = _owner_lookup(themes, rule.owners)
     theirs = mentions[mentions["record_id"].isin(candidates["record_id"])].sort_values(
@@ -246,19 +388,34 @@ def build_followups(
     ordered = candidates["record_id"].map(theme_ids)
     ordered = ordered.apply(lambda ids: ids if isinstance(ids, list) else [])
     owner_theme = ordered.apply(lambda ids: next((t for t in ids if t in owner_of), None))
-    negative = units[units["record_id"].isin(candidates["record_id"])].sort_values(
+    all_units = units[units["record_id"].isin(candidates["record_id"])].sort_values(
         ["record_id", "score", "position"]
     )
     leaving = (
-        negative["churn_intent"].fillna(False).astype(bool)
-        if "churn_intent" in negative
-        else pd.Series(False, index=negative.index)
+        all_units["churn_intent"].fillna(False).astype(bool)
+        if "churn_intent" in all_units
+        else pd.Series(False, index=all_units.index)
     )
-    churned = set(negative.loc[leaving.to_numpy(), "record_id"])
-    negative = _key_units(negative, leaving.to_numpy())
+    churned = set(all_units.loc[leaving.to_numpy(), "record_id"])
+    negative = _key_units(all_units, leaving.to_numpy())
     sentences = negative.groupby("record_id")["text"].agg(
         lambda texts: [redact_text(text) for text in texts.head(rule.sentences)]
     )
+    texts = comments.set_index("record_id")["text"] if comments is not None else pd.Series()
+    shown = (
+        candidates["record_id"]
+        .map(texts)
+        .map(lambda text: _shown_comment(text, rule.comment_chars))
+    )
+    units_by_record = dict(tuple(all_units.groupby("record_id")))
+    key_sentences = [
+        found if isinstance(found, list) and found
+        else _fallback_sentences(comment, units_by_record.get(record_id), rule.sentences)
+        for record_id, found, comment in zip(
+            candidates["record_id"], candidates["record_id"].map(sentences),
+            candidates["record_id"].map(texts), strict=True,
+        )
+    ]  # fmt: skip
     churn = candidates["record_id"].isin(churned).to_numpy()
     context = _customer_context(candidates, records, rule)
     reasons = _risk(context, rule, candidates["reason"].to_numpy(), churn)
@@ -266,15 +423,18 @@ def build_followups(
     listed_before = (
         previous.set_index("record_id")["listed_at"] if not previous.empty else pd.Series()
     )
-    stamp = pd.Timestamp(now or dt.datetime.now(dt.UTC))
+    states = workflow_states(
+        candidates,
+        actions if actions is not None else pd.DataFrame(columns=["record_id", "action"]),
+        max_age_days=rule.max_age_days,
+        now=stamp.to_pydatetime(),
+    )
     table = candidates[
         ["record_id", "customer_id", "source", "created_at", "score", "score_type", "reason"]
     ].assign(
         theme_ids=ordered.to_numpy(),
         themes=ordered.apply(lambda ids: [str(labels.get(t, t)) for t in ids]).to_numpy(),
-        sentences=candidates["record_id"]
-        .map(sentences)
-        .apply(lambda s: s if isinstance(s, list) else []),
+        sentences=pd.Series(key_sentences, index=candidates.index, dtype="object"),
         owner=owner_theme.map(
             lambda t: owner_of.get(t, rule.default_owner) if t is not None else rule.default_owner
         ),
@@ -288,15 +448,25 @@ def build_followups(
         status=status,
         quarantined_by=pd.Series(by, dtype="object"),
         listed_at=candidates["record_id"].map(listed_before).fillna(stamp),
+        score_scale=candidates["score_type"].map(lambda kind: score_scale(kind, scales)),
+        comment=shown.astype("object").where(shown.notna(), None),
+        language=candidates["lang"] if "lang" in candidates else None,
+        segments=_segments_json(candidates, segments),
+        state=states["state"],
+        note=states["note"],
+        done_at=states["done_at"],
+        expires_at=states["expires_at"],
+        _position=scale_position(candidates["score"], candidates["score_type"], scales),
     )
     table = (
-        table.assign(_later=table["status"] == QUARANTINED)
+        table.assign(_later=(table["status"] == QUARANTINED) | (table["state"] != OPEN))
         .sort_values(
-            ["_later", "at_risk", "score", "created_at"], ascending=[True, False, True, True]
+            ["_later", "at_risk", "_position", "created_at"], ascending=[True, False, True, True]
         )
-        .drop(columns="_later")
+        .drop(columns=["_later", "_position"])
         .reset_index(drop=True)
     )
     table["priority"] = np.arange(1, len(table) + 1)
-    table = table.assign(state="open")
-    return table.reindex(columns=list(FOLLOWUP_COLUMNS))
+    for name in ("comment", "note", "language"):
+        table[name] = table[name].astype("object").where(table[name].notna(), None)
+    return table[list(FOLLOWUP_COLUMNS)]

@@ -16,7 +16,8 @@ from typing import Annotated
 import typer
 
 from pipeline import __version__
-from pipeline.cli.analytics import alerts, analyse, drivers, followups, scores
+from pipeline.cli.analytics import alerts, analyse, drivers, scores
+from pipeline.cli.followups import followups_app
 from pipeline.cli.runs import demo, deploy, init, report, run
 from pipeline.cli.sentiment import eval_app, score, sentiment, train_app
 from pipeline.cli.support import out
@@ -62,9 +63,10 @@ def main(
 # in the order `verbatim --help` lists them
 for command in (
     ingest, enrich, redact, status, compare, export, report, run, init, deploy, demo,
-    sentiment, score, analyse, drivers, followups, alerts, scores,
+    sentiment, score, analyse, drivers, alerts, scores,
 ):  # fmt: skip
     app.command()(command)
+app.add_typer(followups_app, name="followups")
 app.add_typer(eval_app, name="eval")
 app.add_typer(themes_app, name="themes")
 app.add_typer(train_app, name="train")

@@ -1,10 +1,9 @@
-"""Analytics commands: `verbatim analyse`, `drivers`, `followups`, `alerts`, `scores`."""
+"""Analytics commands: `verbatim analyse`, `drivers`, `alerts`, `scores`."""
 
 from __future__ import annotations
 
 import math
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -144,40 +143,6 @@ def _print_drivers(rows: list[dict[str, Any]], title: str, *, confidence: float)
         "those not mentioning it; adjusted: with co-occurring themes held fixed.",
         style="dim",
     )
-
-
-def followups(
-    out_file: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write them to a .csv or .parquet file.")
-    ] = None,
-    quarantined: Annotated[
-        bool, typer.Option("--quarantined", help="Include quarantined follow-ups.")
-    ] = False,
-    limit: Annotated[int, typer.Option(help="Rows printed (without --out).")] = 20,
-    config: ConfigOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Detractors to call back, by priority: themes, negative sentences, owner, at-risk."""
-    from pipeline.jobs.analytics import followup_rows
-
-    cfg = cli_config(config)
-    with handled():
-        rows = followup_rows(cfg, include_quarantined=quarantined, out=out_file)
-    if out_file is not None:
-        out.print(f"Wrote {len(rows):,} follow-ups to {out_file}", highlight=False)
-        return
-    if as_json:
-        print_json(rows.to_dict("records"))
-        return
-    table = Table("#", "customer", "score", "owner", "topics", "what went wrong", "risk",
-                  title=f"Follow-ups ({len(rows):,})")  # fmt: skip
-    for row in rows.head(limit).to_dict("records"):
-        table.add_row(
-            str(row["priority"]), str(row["customer_id"] or "-"),
-            f"{row['score']:g} {row['score_type']}", row["owner"], row["themes"],
-            row["sentences"], row["risk_reasons"] or "",
-        )  # fmt: skip
-    out.print(table)
 
 
 def alerts(

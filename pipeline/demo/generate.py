@@ -426,9 +426,22 @@ DEMO_OWNERS: Final = {
 DEMO_PACKS: Final = ("telecom",)
 
 
-def write_demo_config(out_dir: Path) -> Path:
-    """Write ``verbatim.toml`` for the demo into ``out_dir``: its topic packs and owners."""
+#: Days of the demo's latest feedback its follow-up queue keeps open.
+DEMO_OPEN_DAYS: Final = 30
+
+
+def write_demo_config(
+    out_dir: Path, *, end: dt.date = DEFAULT_END, today: dt.date | None = None
+) -> Path:
+    """Write ``verbatim.toml`` for the demo into ``out_dir``: topic packs, owners, queue age.
+
+    The demo's feedback ends on ``end``, usually weeks before ``today``; its follow-ups expire
+    ``DEMO_OPEN_DAYS`` after that end rather than after today, so the CX queue shows the last
+    month of the demo as open and the earlier months as expired.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
+    age = max((today or dt.datetime.now(dt.UTC).date()) - end, dt.timedelta(0)).days
+    max_age = age + DEMO_OPEN_DAYS
     path = out_dir / "verbatim.toml"
     owners = ", ".join(
         f"{json.dumps(word, ensure_ascii=False)} = {json.dumps(team)}"
@@ -444,7 +457,10 @@ def write_demo_config(out_dir: Path) -> Path:
         f"packs = [{packs}]\n"
         'stop_words = ["nordlys", "telecom"]  # the brand: a mention of it names no topic\n\n'
         "[followup]\n"
-        f"owners = {{{owners}}}\n",
+        f"owners = {{{owners}}}\n"
+        f"# the demo's feedback ends on {end.isoformat()}: the follow-ups of its last "
+        f"{DEMO_OPEN_DAYS} days are open\n"
+        f"max_age_days = {max_age}\n",
         encoding="utf-8",
     )
     return path

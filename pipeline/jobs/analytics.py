@@ -16,14 +16,12 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
 from pipeline.analytics.followup import (
-    FOLLOWUP_COLUMNS,
     QUEUED,
     build_followups,
     churn_count,
@@ -187,7 +185,10 @@ def compute_analytics(
     )
     followups = build_followups(
         records, routed, warehouse.analytics.units_of(called), routes,
-        rule=cfg.followup, previous=previous, now=stamp.to_pydatetime(),
+        rule=cfg.followup, previous=previous,
+        comments=warehouse.followups.comments_of(called),
+        actions=warehouse.followups.actions(), scales=scales,
+        segments=cfg.metrics.segments, now=stamp.to_pydatetime(),
     )  # fmt: skip
     return {
         NPS_BY_SEGMENT.name: by_segment.assign(computed_at=stamp),
@@ -335,37 +336,6 @@ def driver_rows(
         jsonable_row({key: row[key] for key in DRIVER_JSON_KEYS})
         for row in order.to_dict("records")
     ]
-
-
-def followup_rows(
-    cfg: Config, *, include_quarantined: bool = False, out: Path | None = None
-) -> pd.DataFrame:
-    """The stored follow-ups by priority; lists joined with " | " for spreadsheets.
-
-    Args:
-        cfg: The configuration.
-        include_quarantined: Quarantined follow-ups too.
-        out: Also write them to this .csv or .parquet file.
-
-    Raises:
-        WarehouseError: For an unsupported file extension.
-    """
-    with open_warehouse(cfg, read_only=True) as warehouse:
-        flat = _flat_followups(warehouse.read_table(FOLLOWUPS.name), include_quarantined)
-        if out is not None:
-            warehouse.export_frame(flat, out)
-    return flat
-
-
-def _flat_followups(followups: pd.DataFrame, include_quarantined: bool) -> pd.DataFrame:
-    if not include_quarantined:
-        followups = followups[followups["status"] == QUEUED]
-    flat = followups.sort_values("priority").copy()
-    for name in ("theme_ids", "themes", "sentences", "risk_reasons"):
-        flat[name] = flat[name].map(
-            lambda values: " | ".join(str(v) for v in values) if values is not None else ""
-        )
-    return flat[list(FOLLOWUP_COLUMNS)].reset_index(drop=True)
 
 
 def alert_rows(

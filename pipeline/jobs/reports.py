@@ -21,7 +21,7 @@ from pipeline.analytics.priorities import headline_level, topic_entry_ids
 from pipeline.analytics.summary import RunSummary, summarise_tables
 from pipeline.config import Config
 from pipeline.errors import VerbatimError
-from pipeline.jobs.analytics import followup_rows
+from pipeline.jobs.followups import followup_rows
 from pipeline.reports.data import Method, ReportData, Window
 from pipeline.reports.render import render_cx_report, render_theme_report
 from pipeline.schemas import ALERTS, DRIVERS, FOLLOWUPS, NPS_BY_SEGMENT, THEME_TRENDS
@@ -226,7 +226,7 @@ def write_reports(
     _write_atomically(cx, render_cx_report(data))
     csv = folder / FOLLOWUPS_CSV
     partial = folder / f".partial-{FOLLOWUPS_CSV}"
-    queue = followup_rows(cfg, out=partial)
+    queue = followup_rows(cfg, out=partial, require_analysis=False)
     os.replace(partial, csv)
     return ReportPaths(
         theme_report=theme,

@@ -24,6 +24,7 @@ from pipeline.storage.database import Database
 from pipeline.storage.embeddings import EmbeddingTables
 from pipeline.storage.enrichment import EnrichmentTables
 from pipeline.storage.exports import copy_to
+from pipeline.storage.followups import FollowupTables
 from pipeline.storage.records import STAGED, RecordTables, staged
 from pipeline.storage.runs import RunTables
 from pipeline.storage.sentiment import SentimentTables
@@ -122,6 +123,7 @@ class Warehouse:
         self.themes = ThemeTables(db)
         self.analytics = AnalyticsTables(db)
         self.runs = RunTables(db)
+        self.followups = FollowupTables(db)
         if not self.read_only:
             self._ensure_schema()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pandas as pd
 import pytest
@@ -36,13 +37,20 @@ THEMES = pd.DataFrame(
         "status": "active",
     }
 )
+
+
+def _rule(**settings: object) -> FollowupConfig:
+    """The follow-up settings of these tests: nothing expires (expiry has its own tests)."""
+    return FollowupConfig.model_validate({"max_age_days": 365, **settings})
+
+
 EMPTY_MENTIONS = pd.DataFrame(columns=["record_id", "theme_id", "sentiment"])
 EMPTY_UNITS = pd.DataFrame(columns=["record_id", "position", "text", "label", "score"])
 
 
 def _build(records: pd.DataFrame, **kwargs: object) -> pd.DataFrame:
     options = {"mentions": EMPTY_MENTIONS, "units": EMPTY_UNITS, **kwargs}
-    rule = options.pop("rule", FollowupConfig())
+    rule = options.pop("rule", _rule())
     return build_followups(
         records, options.pop("mentions"), options.pop("units"), THEMES, rule=rule, now=NOW,
         **options,
@@ -63,7 +71,7 @@ def test_detractors_and_low_csat_are_followed_up_not_passives() -> None:
     assert dict(zip(table["record_id"], table["reason"], strict=True)) == {
         "d": "detractor", "c": "low_csat"
     }  # fmt: skip
-    only_nps = _build(records, rule=FollowupConfig(include_low_csat=False))
+    only_nps = _build(records, rule=_rule(include_low_csat=False))
     assert only_nps["record_id"].tolist() == ["d"]
 
 
@@ -77,7 +85,7 @@ def test_a_customer_is_not_queued_twice_within_the_quarantine() -> None:
             ("anon2", None, "survey", 1, "nps", 1, "negative"),
         ]
     )
-    table = _build(records, rule=FollowupConfig(quarantine_days=30)).set_index("record_id")
+    table = _build(records, rule=_rule(quarantine_days=30)).set_index("record_id")
     assert table.loc["first", "status"] == "queued"
     assert table.loc["again", "status"] == "quarantined"
     assert table.loc["again", "quarantined_by"] == "first"
@@ -101,7 +109,7 @@ def test_past_decisions_are_kept_when_new_feedback_arrives() -> None:
     )
     later = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
     rows = build_followups(
-        new, EMPTY_MENTIONS, EMPTY_UNITS, THEMES, rule=FollowupConfig(), previous=listed, now=later
+        new, EMPTY_MENTIONS, EMPTY_UNITS, THEMES, rule=_rule(), previous=listed, now=later
     ).set_index("record_id")
     # "first" was queued already: it stays queued and keeps when it was listed
     assert rows.loc["first", "status"] == "queued"
@@ -124,7 +132,7 @@ def test_at_risk_needs_a_negative_chat_within_the_window_or_repeated_low_csat() 
             ("c4b", "K4", "chat", 9, "csat", 2, "negative"),
         ]
     )
-    table = _build(records, rule=FollowupConfig(quarantine_days=0)).set_index("record_id")
+    table = _build(records, rule=_rule(quarantine_days=0)).set_index("record_id")
     assert table.loc["d1", "at_risk"] and table.loc["d1", "risk_reasons"] == ["negative chat"]
     assert table.loc["d1", "negative_chats"] == 1 and table.loc["d1", "customer_records"] == 2
     assert not table.loc["d2", "at_risk"]
@@ -149,7 +157,7 @@ def test_themes_most_negative_first_owner_from_mapping_and_parent() -> None:
             "sentiment": [0.6, -0.9, -0.7, 0.2],
         }
     )
-    rule = FollowupConfig(owners={"invoice errors": "Billing", "9": "Support Oslo"},
+    rule = _rule(owners={"invoice errors": "Billing", "9": "Support Oslo"},
                         default_owner="CX desk")  # fmt: skip
     table = _build(records, mentions=mentions, rule=rule).set_index("record_id")
     assert table.loc["a", "themes"] == ["Invoice errors", "Friendly staff"]
@@ -176,7 +184,7 @@ def test_key_sentences_are_negative_units_and_never_show_personal_data(leak: str
             "score": [0.9, -0.95, -0.8, -0.3],
         }
     )
-    rule = FollowupConfig(sentences=2)
+    rule = _rule(sentences=2)
     sentences = _build(records, units=units, rule=rule).iloc[0]["sentences"]
     assert len(sentences) == 2
     assert sentences[1] == "The bill was wrong."
@@ -266,3 +274,103 @@ def test_units_without_churn_intent_column_mean_none() -> None:
     records = _records([("a", None, "survey", 0, "nps", 5, "negative")])
     table = _build(records)
     assert not table.loc[0, "churn_intent"] and not table.loc[0, "at_risk"]
+
+
+def test_a_row_says_what_an_agent_needs() -> None:
+    records = _records(
+        [
+            ("a", "K1", "survey", 0, "nps", 3, "negative"),
+            ("b", "K2", "survey", 0, "nps", 2, "neutral"),
+            ("c", "K3", "survey", 0, "nps", 1, "neutral"),
+            ("d", "K4", "chat", 0, "csat", 2, "neutral"),
+        ]
+    ).assign(lang=["da", "sv", "en", "nb"], team=["Support", None, "Sales", "Support"])
+    comments = pd.DataFrame(
+        {
+            "record_id": ["a", "b", "c", "d"],
+            "text": [
+                "Regningen var forkert. Skriv til anna.berg@example.com",
+                "Appen är okej.",
+                "",
+                "word " * 300,
+            ],
+        }
+    )
+    units = pd.DataFrame(
+        {
+            "record_id": ["a", "a", "b", "d", "d"],
+            "position": [0, 1, 0, 0, 1],
+            "text": [
+                "Regningen var forkert.", "Skriv til anna.berg@example.com", "Appen är okej.",
+                "Great people.", "The technician came on Friday.",
+            ],
+            "label": ["negative", "neutral", "neutral", "positive", "neutral"],
+            "score": [-0.8, 0.1, 0.2, 0.9, 0.1],
+        }
+    )  # fmt: skip
+    table = _build(
+        records, units=units, comments=comments, segments=("team", "lang"),
+        rule=_rule(comment_chars=60),
+    ).set_index("record_id")  # fmt: skip
+    # the redacted comment, its language and segments, the score with its scale
+    assert table.loc["a", "comment"].startswith("Regningen var forkert.")
+    assert "anna.berg" not in table.loc["a", "comment"]
+    assert table.loc["a", "language"] == "da"
+    assert json.loads(table.loc["a", "segments"]) == {"team": "Support"}
+    assert json.loads(table.loc["b", "segments"]) == {}
+    assert table.loc["a", "score_scale"] == "0-10" and table.loc["d", "score_scale"] == "1-5"
+    assert table.loc["a", "sentences"] == ["Regningen var forkert."]
+    # a short comment with no negative unit is its own key sentence
+    assert table.loc["b", "sentences"] == ["Appen är okej."]
+    # nothing written: no comment, no sentence
+    assert table.loc["c", "comment"] is None and table.loc["c", "sentences"] == []
+    # a long one is cut on a word at comment_chars; its least positive units are the key
+    assert len(table.loc["d", "comment"]) <= 62 and table.loc["d", "comment"].endswith("…")
+    assert table.loc["d", "sentences"] == ["The technician came on Friday."]
+
+
+def test_priority_compares_scores_on_their_own_scale() -> None:
+    records = _records(
+        [
+            ("nps3", None, "survey", 0, "nps", 3, "negative"),  # 0.3 of the 0-10 scale
+            ("csat2", None, "chat", 0, "csat", 2, "negative"),  # 0.25 of the 1-5 scale
+            ("nps0", None, "survey", 1, "nps", 0, "negative"),  # 0.0
+            ("csat1", None, "chat", 0, "csat", 1, "negative"),  # 0.0, older
+        ]
+    )
+    table = _build(records)
+    # the raw numbers would put csat1 (1) after nps0 (0) and nps3 (3) after csat2 (2) anyway;
+    # what matters is that the CSAT 2 comes before the NPS 3 although 2/5 is "higher" than 0
+    assert table["record_id"].tolist() == ["csat1", "nps0", "csat2", "nps3"]
+    assert table["priority"].tolist() == [1, 2, 3, 4]
+
+
+def test_done_marks_are_kept_and_old_open_follow_ups_expire() -> None:
+    records = _records(
+        [
+            ("old", None, "survey", 0, "nps", 1, "negative"),
+            ("new", None, "survey", 50, "nps", 5, "negative"),
+            ("called", None, "survey", 55, "nps", 2, "negative"),
+            ("reopened", None, "survey", 56, "nps", 4, "negative"),
+        ]
+    )
+    at = pd.Timestamp("2026-10-30", tz="UTC")
+    actions = pd.DataFrame(
+        {
+            "record_id": ["called", "reopened", "reopened"],
+            "action": ["done", "done", "reopened"],
+            "note": ["called back, credit sent", "x", None],
+            "acted_at": [at, at, at + pd.Timedelta(hours=1)],
+        }
+    )
+    table = _build(records, actions=actions, rule=_rule(max_age_days=30)).set_index("record_id")
+    assert table.loc["old", "state"] == "expired"
+    assert table.loc["old", "expires_at"] == T0 + pd.Timedelta(days=30)
+    assert table.loc["new", "state"] == "open"
+    assert table.loc["called", "state"] == "done"
+    assert table.loc["called", "note"] == "called back, credit sent"
+    assert table.loc["called", "done_at"] == at
+    # the latest action decides
+    assert table.loc["reopened", "state"] == "open" and table.loc["reopened", "note"] is None
+    # open ones are called first, whatever their score
+    assert set(table.sort_values("priority").index[:2]) == {"new", "reopened"}
