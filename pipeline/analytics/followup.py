@@ -300,6 +300,18 @@ def workflow_states(
     )
 
 
+def current_states(followups: pd.DataFrame, now: dt.datetime) -> pd.Series:
+    """The `followups` table's states as of ``now``: an open one whose time passed is expired.
+
+    The stored state is judged when the analysis ran; a queue read days later is up to date.
+    """
+    if followups.empty:
+        return pd.Series(dtype="object")
+    state = followups["state"].fillna(OPEN)
+    expires = pd.to_datetime(followups["expires_at"], utc=True)
+    return state.mask((state == OPEN) & (expires <= pd.Timestamp(now)), EXPIRED)
+
+
 def _shown_comment(text: object, chars: int) -> str | None:
     """The redacted comment cut at ``chars`` (on a word), None when nothing was written."""
     if not isinstance(text, str) or not text.strip():
@@ -325,7 +337,9 @@ def _fallback_sentences(comment: str | None, units: pd.DataFrame | None, count: 
 
 
 def _segments_json(records: pd.DataFrame, segments: Sequence[str]) -> pd.Series:
-    present = [name for name in segments if name in records.columns and name != "lang"]
+    present = [
+        name for name in segments if name in records.columns and name not in {"lang", "source"}
+    ]
     return records.apply(
         lambda row: json.dumps(
             {name: str(row[name]) for name in present if pd.notna(row[name])},

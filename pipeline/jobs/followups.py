@@ -26,6 +26,7 @@ from pipeline.analytics.followup import (
     QUEUED,
     REOPENED_ACTION,
     STATES,
+    current_states,
 )
 from pipeline.config import Config
 from pipeline.errors import VerbatimError
@@ -74,15 +75,6 @@ def owners_of(followups: pd.DataFrame, cfg: Config) -> list[str]:
     if not followups.empty:
         teams.extend(followups["owner"].dropna().astype(str))
     return sorted(set(teams), key=str.casefold)
-
-
-def current_states(followups: pd.DataFrame, now: dt.datetime) -> pd.Series:
-    """The stored states, with open follow-ups whose time has passed since read as expired."""
-    if followups.empty:
-        return pd.Series(dtype="object")
-    state = followups["state"].fillna(OPEN)
-    expires = pd.to_datetime(followups["expires_at"], utc=True)
-    return state.mask((state == OPEN) & (expires <= pd.Timestamp(now)), EXPIRED)
 
 
 def select_followups(
@@ -138,7 +130,7 @@ def flat_followups(followups: pd.DataFrame, segments: Sequence[str]) -> pd.DataF
             lambda values: " | ".join(str(v) for v in values) if values is not None else ""
         )
     parsed = flat["segments"].map(_segments)
-    wanted = [name for name in segments if name != "lang" and name not in flat.columns]
+    wanted = [name for name in segments if name not in flat.columns and name != "lang"]
     for name in wanted:
         flat[name] = parsed.map(lambda found, key=name: found.get(key))
     flat["comment"] = flat["comment"].fillna("no comment")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from pipeline.analytics.followup import OPEN, STATES, current_states
 from pipeline.analytics.summary import Estimate, RunSummary
 
 #: Segments shown in the heatmap, when the drivers table has them.
@@ -127,11 +128,26 @@ class ReportData:
         pair = self.summary.latest.get(metric)
         return None if pair is None else Change(latest=pair[0], previous=pair[1])
 
-    def queued(self) -> pd.DataFrame:
-        """Queued follow-ups: owner, at-risk first, then priority."""
+    def queued(self, now: dt.datetime | None = None) -> pd.DataFrame:
+        """Open queued follow-ups (as of ``now``): owner, at-risk first, then priority."""
         if self.followups.empty:
             return self.followups
-        queued = self.followups[self.followups["status"] == "queued"]
+        stated = self.followups.assign(
+            state=current_states(self.followups, now or dt.datetime.now(dt.UTC))
+        )
+        queued = stated[(stated["status"] == "queued") & (stated["state"] == OPEN)]
         return queued.sort_values(
             ["owner", "at_risk", "priority"], ascending=[True, False, True]
         ).reset_index(drop=True)
+
+    def state_counts(self, now: dt.datetime | None = None) -> pd.DataFrame:
+        """Queued follow-ups per owning team and state: columns open, done, expired."""
+        if self.followups.empty:
+            return pd.DataFrame(columns=list(STATES))
+        queued = self.followups[self.followups["status"] == "queued"]
+        states = current_states(queued, now or dt.datetime.now(dt.UTC))
+        return (
+            pd.crosstab(queued["owner"], states)
+            .reindex(columns=list(STATES), fill_value=0)
+            .astype(int)
+        )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import math
 from typing import Any, Final
 
@@ -146,17 +147,35 @@ def render_theme_report(data: ReportData, *, now: dt.datetime | None = None) -> 
     return environment().get_template("theme_report.html.j2").render(**context)
 
 
+def _segments(value: Any) -> dict[str, str]:
+    """A follow-up's segments (a JSON object in the table) as a dict."""
+    if not isinstance(value, str) or not value:
+        return {}
+    return {str(key): str(item) for key, item in json.loads(value).items()}
+
+
 def render_cx_report(data: ReportData, *, now: dt.datetime | None = None) -> str:
-    """The CX report: queued follow-ups grouped by owning team, at-risk customers first."""
-    queued = data.queued()
+    """The CX report: open follow-ups grouped by owning team, at-risk customers first.
+
+    Each team's heading counts its open, done and expired follow-ups; each follow-up shows
+    the score on its scale, language, segments, topics, key sentences and the comment.
+    """
+    queued = data.queued(now)
+    counts = data.state_counts(now)
     teams: list[dict[str, Any]] = []
-    for owner, rows in queued.groupby("owner", sort=True):
+    for owner in sorted(set(counts.index) | set(queued["owner"] if not queued.empty else [])):
+        rows = queued[queued["owner"] == owner] if not queued.empty else queued
+        followups = _records(rows.head(data.followups_shown))
+        for row in followups:
+            row["segments"] = _segments(row.get("segments"))
         teams.append(
             {
                 "owner": owner,
                 "queued": len(rows),
-                "at_risk": int(rows["at_risk"].sum()),
-                "followups": _records(rows.head(data.followups_shown)),
+                "at_risk": int(rows["at_risk"].sum()) if not rows.empty else 0,
+                "done": int(counts.loc[owner, "done"]) if owner in counts.index else 0,
+                "expired": int(counts.loc[owner, "expired"]) if owner in counts.index else 0,
+                "followups": followups,
             }
         )
     teams.sort(key=lambda team: (-team["at_risk"], -team["queued"], str(team["owner"])))
@@ -170,6 +189,8 @@ def render_cx_report(data: ReportData, *, now: dt.datetime | None = None) -> str
         "teams": teams,
         "queued": len(queued),
         "at_risk": int(queued["at_risk"].sum()) if not queued.empty else 0,
+        "done": int(counts["done"].sum()) if not counts.empty else 0,
+        "expired": int(counts["expired"].sum()) if not counts.empty else 0,
         "quarantined": quarantined,
         "followups_shown": data.followups_shown,
         "labels": data.labels,

@@ -14,7 +14,14 @@ from collections.abc import Sequence
 import pandas as pd
 
 from pipeline.errors import VerbatimError
-from pipeline.schemas import FOLLOWUP_ACTIONS, FOLLOWUPS, RECORD_ID, RECORDS
+from pipeline.schemas import (
+    CLEAN_TEXT,
+    ENRICHED_RECORDS,
+    FOLLOWUP_ACTIONS,
+    FOLLOWUPS,
+    RECORD_ID,
+    RECORDS,
+)
 from pipeline.storage.database import Database
 
 #: Fewest characters of a record id that `resolve` accepts as a prefix.
@@ -38,10 +45,15 @@ class FollowupTables:
         )
 
     def comments_of(self, record_ids: Sequence[str]) -> pd.DataFrame:
-        """record_id and text (redacted at ingest) of these records."""
+        """record_id and text of these records: the enriched (cleaned, redacted) text.
+
+        A record not enriched yet gives the text as ingested (redacted at ingest).
+        """
         return self._db.frame(
-            f'SELECT {RECORD_ID}, text FROM main."{RECORDS.name}" '
-            f"WHERE {RECORD_ID} IN (SELECT unnest(?::VARCHAR[]))",
+            f"SELECT r.{RECORD_ID}, coalesce(e.{CLEAN_TEXT}, r.text) AS text "
+            f'FROM main."{RECORDS.name}" r '
+            f'LEFT JOIN main."{ENRICHED_RECORDS.name}" e USING ({RECORD_ID}) '
+            f"WHERE r.{RECORD_ID} IN (SELECT unnest(?::VARCHAR[]))",
             [list(record_ids)],
         )
 

@@ -58,6 +58,8 @@ def hostile_data(data: ReportData) -> ReportData:
     followups["themes"] = [cycle(2) for _ in range(len(followups))]
     followups["owner"] = [" ".join(PAYLOADS[i % 2 :]) for i in range(len(followups))]
     followups["customer_id"] = PAYLOADS[2]
+    followups["comment"] = cycle(len(followups))
+    followups["segments"] = json.dumps({"team": PAYLOADS[0], PAYLOADS[3]: PAYLOADS[1]})
     summary = dataclasses.replace(
         data.summary,
         drivers=relabel(data.summary.drivers),
@@ -150,6 +152,36 @@ def test_cx_report_groups_by_owner_at_risk_first(reports, data: ReportData) -> N
         assert risky == sorted(risky, reverse=True), "at-risk customers come first"
 
 
+def test_cx_report_counts_done_and_expired_and_shows_what_an_agent_needs(
+    data: ReportData,
+) -> None:
+    followups = data.followups[data.followups["status"] == "queued"].copy()
+    assert len(followups) >= 4
+    owner = followups["owner"].value_counts().index[0]
+    mine = followups.index[followups["owner"] == owner]
+    assert len(mine) >= 4
+    followups.loc[mine[:1], "state"] = "done"
+    followups.loc[mine[2:4], "expires_at"] = pd.Timestamp("2000-01-01", tz="UTC")
+    followups.loc[mine[1:2], "comment"] = None
+
+    def card(page: str, label: str) -> int:
+        found = re.search(rf'{label}</div><div class="value">([0-9,]+)<', page)
+        assert found, label
+        return int(found.group(1).replace(",", ""))
+
+    before = render_cx_report(data)
+    page = render_cx_report(dataclasses.replace(data, followups=followups))
+    assert card(page, "Done") == card(before, "Done") + 1
+    assert card(page, "Expired") == card(before, "Expired") + 2
+    assert card(page, "Open: to call back") == card(before, "Open: to call back") - 3
+    assert f'{_escaped(owner)} <span class="badge">{len(mine) - 3} open</span>' in page
+    assert '<span class="badge">1 done</span>' in page
+    # a done follow-up is no longer on the list; an agent sees the score's scale and language
+    assert f'data-record-id="{followups.loc[mine[0], "record_id"]}"' not in page
+    assert "on 0-10" in page and "language " in page
+    assert "<b>no comment</b>" in page
+
+
 def test_counts_in_the_reports_agree_in_number(reports) -> None:
     from pipeline.reports.render import environment
 
@@ -165,8 +197,10 @@ def test_counts_in_the_reports_agree_in_number(reports) -> None:
 def test_followup_csv_matches_the_queue(reports, data: ReportData) -> None:
     with reports.followups_csv.open(encoding="utf-8", newline="") as file:
         rows = list(csv.DictReader(file))
-    assert len(rows) == reports.followups == (data.followups["status"] == "queued").sum()
-    assert {"record_id", "owner", "at_risk", "sentences", "themes"} <= set(rows[0])
+    is_open = (data.followups["status"] == "queued") & (data.followups["state"] == "open")
+    assert len(rows) == reports.followups == is_open.sum()
+    assert {"record_id", "owner", "at_risk", "sentences", "themes", "comment", "language",
+            "score_scale", "state", "team"} <= set(rows[0])  # fmt: skip
 
 
 def test_hostile_comments_reach_the_reports_as_text(reports) -> None:
