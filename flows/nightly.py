@@ -68,7 +68,7 @@ def load_settings(config_path: str | None) -> Config:
     retry_delay_seconds=[5, 30, 120],
     retry_condition_fn=_retry_on_io,
 )
-def find_inputs(cfg: Config, source: str, override: list[str] | None) -> list[Path]:
+def find_inputs(cfg: Config, source: str, override: list[str] | None) -> source_jobs.Inputs:
     return source_jobs.source_inputs(cfg, source, override)
 
 
@@ -78,15 +78,19 @@ def find_inputs(cfg: Config, source: str, override: list[str] | None) -> list[Pa
     retry_delay_seconds=[2, 10, 30],
     retry_condition_fn=_retry_on_io,
 )
-def ingest_source(cfg: Config, source: str, paths: list[Path]) -> dict[str, Any]:
-    report = ingest_jobs.ingest_files(paths, source=source, cfg=cfg).as_dict()
+def ingest_source(cfg: Config, source: str, inputs: source_jobs.Inputs) -> dict[str, Any]:
+    report = ingest_jobs.ingest_files(
+        inputs.files, source=source, cfg=cfg, errors="report", skipped=inputs.skipped
+    ).as_dict()
     get_run_logger().info(
-        "%s: %d files, %d accepted, %d rejected, %d duplicates",
+        "%s: %d files, %d accepted, %d rejected, %d duplicates; %d files failed, %d skipped",
         source,
         len(report["files"]),
         report["accepted"],
         report["rejected"],
         report["duplicates"],
+        len(report["failed_files"]),
+        len(report["skipped_files"]),
     )
     return report
 
@@ -164,6 +168,10 @@ def nightly(
 ) -> dict[str, Any]:
     """Ingest new files, enrich them, score sentiment and themes, analyse, write the reports.
 
+    An inbox file that cannot be used, or is not of its source's kind, never stops the run:
+    the other files are ingested and the run's ``runs`` row lists it in ``failed_files`` or
+    ``skipped_files``.
+
     Before scoring, the sentiment head is trained once on the workspace's own scored comments
     when ``sentiment.model`` is auto and there are enough of them (see ``verbatim train
     sentiment``). Themes are fitted on the first run with enough units; later runs assign new
@@ -186,8 +194,8 @@ def nightly(
     with PipelineRun(cfg, flow_run_id=flow_run.get_id(), wait=wait, log=log) as run:
         ingest = {}
         for source in SOURCES:
-            paths = find_inputs(cfg, source, overrides.get(source) if sources else None)
-            ingest[source] = run.lap(f"ingest_{source}", ingest_source(cfg, source, paths))
+            inputs = find_inputs(cfg, source, overrides.get(source) if sources else None)
+            ingest[source] = run.lap(f"ingest_{source}", ingest_source(cfg, source, inputs))
         enriched = run.lap("enrich", enrich(cfg, mapper))
         embedded = run.lap("embed", embed(cfg, mapper))
         adapted = run.lap("sentiment_head", adapt_sentiment(cfg))

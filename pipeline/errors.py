@@ -53,15 +53,15 @@ class InputFileError(VerbatimError):
         self.hint = hint
         self.line = line
         self.field = field
-        where = str(path)
-        if line is not None:
-            where = f"{where}, line {line}"
+        places = [f"line {line}"] if line is not None else []
         if field:
-            where = f"{where}, field '{field}'"
-        message = f"{where}: {problem}"
+            places.append(f"field '{field}'")
+        reason = f"{', '.join(places)}: {problem}" if places else problem
         if hint:
-            message = f"{message}. {hint}"
-        super().__init__(message)
+            reason = f"{reason}. {hint}"
+        #: The message without the file's name (for a report that names the file beside it).
+        self.reason = reason
+        super().__init__(f"{path}, {reason}" if places else f"{path}: {reason}")
 
 
 class WarehouseError(VerbatimError):

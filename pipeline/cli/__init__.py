@@ -4,7 +4,9 @@ One Typer module per command group, joined here: `workspace` (ingest, enrich, re
 compare, export), `runs` (report, run, init, deploy, demo), `sentiment`, `analytics`, `themes`.
 
 Exit status: 0 success (a file with some bad rows is still a success: they are in `rejects`),
-2 a file or the configuration cannot be used (nothing was written), 75 the warehouse is busy.
+1 a partial success (`ingest`: some files were ingested, others could not be used and are named
+with the reason; `compare`: the warehouses differ), 2 the input or the configuration cannot be
+used (`ingest`: no file could be; nothing was written), 75 the warehouse is busy.
 """
 
 from __future__ import annotations

@@ -174,7 +174,7 @@ def deploy(
 
 def _print_run(summary: dict[str, Any]) -> None:
     for source_name, report in summary["ingest"].items():
-        if report["files"]:
+        if report["files"] or report.get("failed_files") or report.get("skipped_files"):
             out.print(f"[bold]{source_name}[/]")
             print_ingest(report)
     print_enrich(summary["enrich"])

@@ -27,6 +27,7 @@ from pipeline.errors import (
 out = Console()
 err = Console(stderr=True)
 
+EXIT_PARTIAL = 1
 EXIT_UNUSABLE_INPUT = 2
 EXIT_BUSY = 75
 

@@ -17,6 +17,7 @@ from rich.progress import (
 from rich.table import Table
 
 from pipeline.cli.support import (
+    EXIT_PARTIAL,
     EXIT_UNUSABLE_INPUT,
     ConfigOption,
     JsonOption,
@@ -46,8 +47,12 @@ def _ingest_table(report: dict[str, Any]) -> Table:
 
 
 def print_ingest(report: dict[str, Any]) -> None:
-    """Print an ingest report: the table, the balance per file, and notes."""
-    out.print(_ingest_table(report))
+    """Print an ingest report: the table, the balance per file, notes, and the files not used.
+
+    Failed files and warnings go to stderr, skipped files to stdout.
+    """
+    if report["files"]:
+        out.print(_ingest_table(report))
     for item in report["files"]:
         out.print(
             f"{item['path']}: {item['accepted']:,} accepted + {item['rejected']:,} rejected + "
@@ -61,6 +66,23 @@ def print_ingest(report: dict[str, Any]) -> None:
             f"[yellow]{report['rejected']:,} rows were refused[/]; see them with "
             "`verbatim export rejects --out rejects.csv`"
         )
+    for item in report.get("skipped_files", []):
+        out.print(f"[dim]skipped:[/] {item['file']} ({item['reason']})", highlight=False)
+    for note in report.get("notes", []):
+        err.print(f"[bold yellow]warning:[/] {note}", highlight=False, soft_wrap=True)
+    for item in report.get("failed_files", []):
+        err.print(
+            f"[bold red]error:[/] {item['file']}: {item['reason']} (not ingested)",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+def ingest_status(report: dict[str, Any]) -> int:
+    """Exit status of an ingest: 0 every file used, 1 some could not be, 2 none could."""
+    if not report["failed_files"]:
+        return 0
+    return EXIT_PARTIAL if report["files"] else EXIT_UNUSABLE_INPUT
 
 
 def ingest(
@@ -69,13 +91,22 @@ def ingest(
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Ingest survey exports, chat transcripts or social mentions into the warehouse."""
+    """Ingest survey exports, chat transcripts or social mentions into the warehouse.
+
+    Each file stands alone: one that cannot be used is named with the reason and the others
+    are ingested. A folder is read for the source's files (survey and social: .csv, .tsv,
+    .xlsx, .xlsm, .json, .jsonl, .ndjson; chat: .json, .jsonl, .ndjson); its other files are
+    listed as skipped. Exit 0 when every file was ingested, 1 when some could not be, 2 when
+    none could (nothing was written).
+    """
     from pipeline.jobs.ingest import ingest_files
-    from pipeline.jobs.sources import expand_paths
+    from pipeline.jobs.sources import gather_inputs
 
     cfg = cli_config(config)
-    files = expand_paths(paths)
-    if not files:
+    inputs = gather_inputs(paths, source=source.value)
+    if not inputs.files:
+        for item in inputs.skipped:
+            err.print(f"[dim]skipped:[/] {item.file} ({item.reason})", highlight=False)
         err.print("[bold red]error:[/] no files to ingest in the given paths")
         raise typer.Exit(EXIT_UNUSABLE_INPUT)
     with (
@@ -97,16 +128,21 @@ def ingest(
             progress.update(task, description=f"{source.value}: {path.name}", completed=0)
 
         report = ingest_files(
-            files,
+            inputs.files,
             source=source.value,
             cfg=cfg,
             on_file=on_file,
             on_progress=lambda rows: progress.advance(task, rows),
+            errors="report",
+            skipped=inputs.skipped,
         ).as_dict()
     if as_json:
         print_json(report)
     else:
         print_ingest(report)
+    status = ingest_status(report)
+    if status:
+        raise typer.Exit(status)
 
 
 def enrich(config: ConfigOption = None, as_json: JsonOption = False) -> None:

@@ -53,6 +53,8 @@ class SourcePlan:
         columns: Source column per field (tabular sources).
         score_type: Scale of the score (nps, csat, ces or none).
         notes: Things the user should know ("no date column: ingest time used").
+        warnings: Things the user should act on ("looks like a survey export but was
+            ingested as social").
     """
 
     source: str
@@ -61,6 +63,7 @@ class SourcePlan:
     columns: ColumnMap = field(default_factory=lambda: ColumnMap(fields={}, segments={}))
     score_type: str = "none"
     notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass

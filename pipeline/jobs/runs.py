@@ -10,7 +10,9 @@ Entering takes the workspace's run lock (a file beside the warehouse, held with 
 a killed run releases it at once), marks runs a killed process left ``running`` as
 ``interrupted``, and adds this run's row. Each `PipelineRun.lap` closes a step: its wall
 time, the peak memory of this process during it, and the counts from the step's report go
-into the row's ``steps``. Leaving sets ``completed`` or ``failed`` (with the error), the theme
+into the row's ``steps``; the ``skipped_files`` and ``failed_files`` of a step's report (an
+ingest's inbox files not of the source's kind, and those it could not use) go into the row's
+columns of those names. Leaving sets ``completed`` or ``failed`` (with the error), the theme
 model version, sentiment model and embedder in use, and releases the lock; the row also holds
 the workspace seed, so every figure traces back to what produced it. Every stage commits its own
 work, so a killed run loses nothing: the next run finds what is still pending and does it.
@@ -41,6 +43,8 @@ _T = TypeVar("_T")
 SAMPLE_SECONDS: Final = 0.1
 #: Longest text kept of a failed run's error.
 _ERROR_CHARS: Final = 2000
+#: Lists of files ({file, source, reason}) a step's report may hold, kept in `runs` columns.
+FILE_LISTS: Final = ("skipped_files", "failed_files")
 
 
 def lock_path(cfg: Config) -> Path:
@@ -212,6 +216,7 @@ class PipelineRun:
         self.lock = RunLock(lock_path(cfg), wait=cfg.run.lock_wait if wait is None else wait)
         self.run_id = ""
         self.steps: list[dict[str, Any]] = []
+        self.files: dict[str, list[Any]] = {name: [] for name in FILE_LISTS}
         self.interrupted: list[str] = []
         self._sampler: MemorySampler | None = None
         self._started = 0.0
@@ -234,6 +239,7 @@ class PipelineRun:
                         "started_at": now,
                         "status": "running",
                         "steps": "[]",
+                        **{name: "[]" for name in FILE_LISTS},
                         "config_hash": self.cfg.fingerprint(),
                         "seed": self.cfg.run.seed,
                         "host": socket.gethostname(),
@@ -248,7 +254,11 @@ class PipelineRun:
         return self
 
     def lap(self, step: str, report: _T) -> _T:
-        """Close ``step`` (it ran since the previous lap) and record it; returns ``report``."""
+        """Close ``step`` (it ran since the previous lap) and record it; returns ``report``.
+
+        The step's counts go into ``steps``; the report's ``skipped_files`` and
+        ``failed_files`` lists, if any, are added to the run's columns of those names.
+        """
         now = time.perf_counter()
         peak = self._sampler.take_peak() if self._sampler else None
         self.steps.append(
@@ -259,8 +269,17 @@ class PipelineRun:
                 "counts": step_counts(report),
             }
         )
+        files = {
+            name: found for name in FILE_LISTS if (found := _file_list(report, name)) is not None
+        }
+        for name, found in files.items():
+            self.files[name] += found
         with self._warehouse() as warehouse:
-            warehouse.runs.update_run(self.run_id, steps=json.dumps(self.steps, default=str))
+            warehouse.runs.update_run(
+                self.run_id,
+                steps=json.dumps(self.steps, default=str),
+                **{name: json.dumps(self.files[name], default=str) for name in files},
+            )
         message = f"run {self.run_id}: step {step} done in {now - self._mark:.1f} s"
         logger.info(message)
         if self.log is not None:
@@ -300,8 +319,22 @@ class PipelineRun:
             self.lock.release()
 
 
+def _file_list(report: object, name: str) -> list[Any] | None:
+    """The list ``name`` of a step's report (a mapping, or an object with ``as_dict``)."""
+    if hasattr(report, "as_dict"):
+        report = report.as_dict()
+    if not isinstance(report, Mapping):
+        return None
+    found = report.get(name)
+    return list(found) if isinstance(found, list | tuple) else None
+
+
 def recent_runs(cfg: Config, *, limit: int = 10) -> list[dict[str, Any]]:
-    """The latest runs, newest first, with ``steps`` parsed (empty before the first run)."""
+    """The latest runs, newest first (empty before the first run).
+
+    ``steps``, ``skipped_files`` and ``failed_files`` are parsed (lists; the file lists are
+    empty for a run recorded before they were kept).
+    """
     if not cfg.warehouse.path.exists():
         return []
     with open_warehouse(cfg, read_only=True) as warehouse:
@@ -311,4 +344,6 @@ def recent_runs(cfg: Config, *, limit: int = 10) -> list[dict[str, Any]]:
     rows = [jsonable_row(row) for row in frame.to_dict(orient="records")]
     for row in rows:
         row["steps"] = json.loads(row["steps"] or "[]")
+        for name in FILE_LISTS:
+            row[name] = json.loads(row.get(name) or "[]")
     return rows

@@ -1,5 +1,10 @@
 """Where a run's new feedback comes from: file patterns per channel, and SQL queries.
 
+A folder (or a pattern such as ``data/inbox/survey/*``) is read for the files of the source's
+extensions (`pipeline.ingest.EXTENSIONS`); its other visible files are listed as skipped, so a
+stray README or picture in an inbox is reported, not ingested. A file named outright is always
+given to the reader, which says why when it cannot be used.
+
 A query (``[[sources.queries]]``) runs against its database through SQLAlchemy; its rows are
 written as a CSV snapshot, ``data/queries/<name>/<name>-<UTC time>.csv``, which is then ingested
 like any file of its channel: the same column mapping, rejects naming the snapshot's line and
@@ -16,6 +21,7 @@ import glob
 import os
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
@@ -23,6 +29,8 @@ import pandas as pd
 
 from pipeline.config import Config, QuerySource
 from pipeline.errors import SourceError, SourceUnavailableError
+from pipeline.ingest import EXTENSIONS
+from pipeline.jobs.ingest import FileProblem
 from pipeline.schemas import BATCHES
 from pipeline.storage.warehouse import open_warehouse
 
@@ -126,37 +134,78 @@ def fetch_query(
     return target
 
 
-def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Expand directories (their visible files, sorted) and glob patterns to files.
+@dataclass
+class Inputs:
+    """A source's input files, and the files found beside them that are not of its kind.
 
-    Paths that match nothing are kept as given, so the reader reports them as not found.
+    Attributes:
+        files: Files to ingest, in order.
+        skipped: Visible files of the given folders and patterns without the source's
+            extensions (hidden files are left out silently).
     """
-    expanded: list[Path] = []
+
+    files: list[Path] = field(default_factory=list)
+    skipped: list[FileProblem] = field(default_factory=list)
+
+
+def _literal_suffix(pattern: str) -> str:
+    """The extension a glob pattern names outright ("*.txt" -> ".txt"; "*" or "*.*" -> "")."""
+    suffix = Path(pattern).suffix.lower()
+    return "" if any(char in suffix for char in "*?[") else suffix
+
+
+def gather_inputs(paths: Iterable[str | Path], *, source: str) -> Inputs:
+    """Expand folders (their visible files, sorted) and glob patterns to a source's files.
+
+    Files named outright are kept whatever their extension. Of a folder's files and a
+    pattern's matches, those with the source's extensions are kept and the others listed as
+    skipped, unless the pattern names their extension itself (``exports/*.txt``). Paths that
+    match nothing are kept as given, so the reader reports them as not found.
+
+    Args:
+        paths: Files, folders and glob patterns.
+        source: survey, chat or social.
+
+    Returns:
+        The files to ingest and the files skipped.
+    """
+    extensions = EXTENSIONS[source]
+    reason = f"not a {source} file: a folder is read for {', '.join(extensions)} files"
+    inputs = Inputs()
+
+    def sort(found: list[Path], *, wanted: tuple[str, ...]) -> None:
+        for path in found:
+            if path.suffix.lower() in wanted:
+                inputs.files.append(path)
+            else:
+                inputs.skipped.append(FileProblem(str(path), source, reason))
+
     for item in paths:
         path = Path(item)
         if path.is_dir():
-            expanded += sorted(
-                p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")
-            )
+            found = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+            sort(found, wanted=extensions)
         elif any(char in str(item) for char in "*?["):
-            expanded += sorted(Path(p) for p in glob.glob(str(item)) if Path(p).is_file())
+            found = sorted(Path(p) for p in glob.glob(str(item)) if Path(p).is_file())
+            named = _literal_suffix(str(item))
+            sort(found, wanted=(*extensions, named) if named else extensions)
         else:
-            expanded.append(path)
-    return expanded
+            inputs.files.append(path)
+    return inputs
 
 
-def source_inputs(cfg: Config, source: str, override: Sequence[str] | None = None) -> list[Path]:
+def source_inputs(cfg: Config, source: str, override: Sequence[str] | None = None) -> Inputs:
     """A run's inputs for one channel: the given paths, or the configured patterns and queries.
 
-    Files come first (expanded patterns), then one fresh snapshot per query of that channel
-    that returned rows.
+    Files come first (expanded patterns, see `gather_inputs`), then one fresh snapshot per
+    query of that channel that returned rows.
     """
     if override is not None:
-        return expand_paths(override)
-    paths = expand_paths(getattr(cfg.sources, source))
+        return gather_inputs(override, source=source)
+    inputs = gather_inputs(getattr(cfg.sources, source), source=source)
     for index, query in enumerate(cfg.sources.queries):
         if query.source == source:
             snapshot = fetch_query(cfg, query, index=index)
             if snapshot is not None:
-                paths.append(snapshot)
-    return paths
+                inputs.files.append(snapshot)
+    return inputs

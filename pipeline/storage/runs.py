@@ -17,7 +17,7 @@ EMBEDDER_STATE = "embedder"
 #: Columns of `runs` a running run may update.
 _RUN_UPDATES = frozenset(
     {"finished_at", "status", "seconds", "peak_rss_mb", "steps", "model_version",
-     "sentiment_model", "embedder", "error", "flow_run_id"}
+     "sentiment_model", "embedder", "error", "flow_run_id", "skipped_files", "failed_files"}
 )  # fmt: skip
 
 

@@ -81,7 +81,7 @@ def test_reingest_is_a_no_op(workspace):
 
 def test_unreadable_file_exits_2_naming_the_file_and_writes_nothing(workspace):
     (workspace / "scores.csv").write_text("id;score\n1;9\n", encoding="utf-8")
-    result = runner.invoke(app, ["ingest", "survey", "answers.csv", "scores.csv"])
+    result = runner.invoke(app, ["ingest", "survey", "scores.csv"])
     assert result.exit_code == 2
     assert "scores.csv" in result.stderr
     assert "comment" in result.stderr.lower() or "text" in result.stderr.lower()

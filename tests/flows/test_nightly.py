@@ -129,3 +129,28 @@ def test_nightly_takes_explicit_sources(harness, tmp_path, monkeypatch):
     summary = nightly(sources={"survey": [str(tmp_path / "elsewhere" / "survey")]})
     assert summary["ingest"]["survey"]["accepted"] == 2
     assert summary["ingest"]["chat"]["files"] == []
+
+
+def test_a_bad_inbox_file_is_recorded_and_never_fails_the_run(harness, tmp_path, monkeypatch):
+    from flows.nightly import nightly
+    from pipeline.config import load_config
+    from pipeline.jobs.runs import recent_runs
+
+    monkeypatch.chdir(tmp_path)
+    _fast_embedder(tmp_path)
+    inbox = tmp_path / "data" / "inbox"
+    _write_inputs(inbox)
+    (inbox / "survey" / "README.txt").write_text("Weekly NPS exports go here.\n")
+    (inbox / "survey" / "broken.csv").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+
+    summary = nightly()
+
+    survey = summary["ingest"]["survey"]
+    assert survey["accepted"] == 2
+    assert [item["file"] for item in survey["failed_files"]] == ["data/inbox/survey/broken.csv"]
+    [run] = recent_runs(load_config())
+    assert run["status"] == "completed"
+    [failed] = run["failed_files"]
+    assert (failed["file"], failed["source"]) == ("data/inbox/survey/broken.csv", "survey")
+    assert "binary data" in failed["reason"]
+    assert [item["file"] for item in run["skipped_files"]] == ["data/inbox/survey/README.txt"]

@@ -105,3 +105,26 @@ def test_step_counts_keep_scalars_and_sizes() -> None:
     assert step_counts(Report()) == {"records": 2, "labels": {"negative": 1}, "files": 3}
     assert step_counts(None) == {}
     assert json.dumps(step_counts({"when": "2026-01-01", "ok": True}))
+
+
+def test_the_ingest_steps_skipped_and_failed_files_are_kept_in_the_row(workspace: Config) -> None:
+    skipped = {"file": "inbox/survey/README.txt", "source": "survey", "reason": "not survey"}
+    failed = {"file": "inbox/chat/broken.json", "source": "chat", "reason": "is not valid JSON"}
+    with PipelineRun(workspace) as run:
+        run.lap("ingest_survey", {"accepted": 2, "skipped_files": [skipped], "failed_files": []})
+        run.lap("ingest_chat", {"accepted": 0, "skipped_files": [], "failed_files": [failed]})
+        run.lap("enrich", {"records": 2})
+        with Warehouse(workspace.warehouse.path, read_only=True) as warehouse:  # kept at once
+            stored = warehouse.read_table("runs").iloc[0]
+        assert json.loads(stored["failed_files"]) == [failed]
+    [row] = recent_runs(workspace)
+    assert (row["skipped_files"], row["failed_files"]) == ([skipped], [failed])
+    assert row["steps"][1]["counts"]["failed_files"] == 1
+    assert row["status"] == "completed"
+
+
+def test_a_run_without_inbox_files_has_empty_lists(workspace: Config) -> None:
+    with PipelineRun(workspace) as run:
+        run.lap("enrich", None)
+    [row] = recent_runs(workspace)
+    assert (row["skipped_files"], row["failed_files"]) == ([], [])
