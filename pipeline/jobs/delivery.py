@@ -157,12 +157,16 @@ def email_batches(items: Sequence[dict[str, Any]], delivery: DeliveryConfig) -> 
     return batches
 
 
+def _count(n: int) -> str:
+    return f"{n} follow-up" if n == 1 else f"{n} follow-ups"
+
+
 def webhook_batches(items: Sequence[dict[str, Any]], delivery: DeliveryConfig) -> list[Batch]:
     """POSTs of ``batch_size`` follow-ups each, by priority."""
     size = delivery.batch_size
     target = safe_url(delivery.webhook_url)
     return [
-        Batch(WEBHOOK, f"POST {number} ({len(chunk)} follow-ups)", target, list(chunk))
+        Batch(WEBHOOK, f"POST {number} ({_count(len(chunk))})", target, list(chunk))
         for number, chunk in enumerate(
             (items[start : start + size] for start in range(0, len(items), size)), 1
         )

@@ -23,7 +23,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from email.message import EmailMessage
-from typing import Final
+from typing import Any, Final
 
 from pipeline import __version__
 from pipeline.config import DeliveryConfig
@@ -73,8 +73,18 @@ def safe_url(url: str) -> str:
     return f"{parts.scheme}://{host}{port}"
 
 
+class RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """Treat a redirect as a refusal: urllib would follow it as a GET without the body."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        """No new request: the 3xx answer is raised as an `urllib.error.HTTPError`."""
+        return None
+
+
 def post_webhook(body: bytes, delivery: DeliveryConfig, *, at: dt.datetime) -> None:
     """POST one signed JSON body to ``delivery.webhook_url``; any 2xx answer accepts it.
+
+    A redirect is a refusal (the URL to configure is where it points).
 
     Raises:
         DeliveryError: The signing secret is not set.
@@ -92,7 +102,8 @@ def post_webhook(body: bytes, delivery: DeliveryConfig, *, at: dt.datetime) -> N
             TIMESTAMP_HEADER: str(int(at.timestamp())),
         },
     )
-    with urllib.request.urlopen(request, timeout=delivery.timeout_seconds) as response:
+    opener = urllib.request.build_opener(RefuseRedirects)
+    with opener.open(request, timeout=delivery.timeout_seconds) as response:
         response.read()
 
 
@@ -126,9 +137,8 @@ def _describe(error: BaseException, timeout: float) -> tuple[str, bool]:
         return str(error), False
     if isinstance(error, urllib.error.HTTPError):
         error.close()
-        return f"HTTP {error.code} {error.reason}", error.code >= 500 or error.code in (
-            _RETRY_STATUS
-        )
+        repeatable = error.code >= 500 or error.code in _RETRY_STATUS
+        return f"HTTP {error.code} {error.reason}", repeatable
     reason = error.reason if isinstance(error, urllib.error.URLError) else error
     if isinstance(reason, TimeoutError):
         return f"no answer within {timeout:g} s", True

@@ -285,6 +285,8 @@ def _handler(endpoint: Endpoint) -> type[BaseHTTPRequestHandler]:
             time.sleep(endpoint.delay)
             status = status if signed else 401
             self.send_response(status)
+            if 300 <= status < 400:
+                self.send_header("Location", "/elsewhere")
             self.send_header("Content-Length", "0")
             self.end_headers()
 
@@ -363,7 +365,7 @@ def test_a_failing_server_is_recorded_and_retried_by_the_next_call(
     assert (failed.webhook.status, failed.webhook.failed, failed.webhook.pending) == (
         "failed", 1, 1,
     )  # fmt: skip
-    assert failed.webhook.errors == ["POST 1 (1 follow-ups): HTTP 503 Service Unavailable"]
+    assert failed.webhook.errors == ["POST 1 (1 follow-up): HTTP 503 Service Unavailable"]
     row = _deliveries(cfg).iloc[0]
     assert (row["status"], row["attempts"]) == ("failed", 2)
     assert pd.isna(row["delivered_at"])
@@ -378,14 +380,19 @@ def test_a_failing_server_is_recorded_and_retried_by_the_next_call(
     assert len(endpoint.requests) == 3
 
 
-def test_a_client_error_is_not_repeated(
-    configure: Callable[..., Config], http_server: Callable[..., tuple[Endpoint, str]]
-) -> None:
-    endpoint, url = http_server([400])
+@pytest.mark.parametrize(
+    ("answer", "error"), [(400, "HTTP 400 Bad Request"), (302, "HTTP 302 Found")]
+)
+def test_a_client_error_or_a_redirect_is_not_repeated(
+    configure: Callable[..., Config], http_server: Callable[..., tuple[Endpoint, str]],
+    answer: int, error: str,
+) -> None:  # fmt: skip
+    endpoint, url = http_server([answer])
     cfg = configure(webhook_url=url, retries=3)
     _store(cfg, [_followup("r1", "Billing", 1)])
     report = deliver_followups(cfg, now=NOW)
     assert (report.webhook.failed, report.webhook.attempts) == (1, 1)
+    assert report.webhook.errors == [f"POST 1 (1 follow-up): {error}"]
     assert len(endpoint.requests) == 1
 
 
@@ -398,7 +405,7 @@ def test_a_server_slower_than_the_timeout(
     started = time.perf_counter()
     report = deliver_followups(cfg, now=NOW)
     assert time.perf_counter() - started < 1.0
-    assert report.webhook.errors == ["POST 1 (1 follow-ups): no answer within 0.2 s"]
+    assert report.webhook.errors == ["POST 1 (1 follow-up): no answer within 0.2 s"]
     assert _deliveries(cfg).iloc[0]["status"] == "failed"
 
 
