@@ -27,6 +27,7 @@ from pipeline.analytics import summary
 from pipeline.config import Config, load_config
 from pipeline.errors import SourceUnavailableError, WarehouseLockedError
 from pipeline.jobs import analytics as analytics_jobs
+from pipeline.jobs import delivery as delivery_jobs
 from pipeline.jobs import embed as embed_jobs
 from pipeline.jobs import enrich as enrich_jobs
 from pipeline.jobs import ingest as ingest_jobs
@@ -145,6 +146,17 @@ def write_reports(cfg: Config, run_summary: summary.RunSummary) -> dict[str, Any
 
 
 @task(cache_policy=NO_CACHE)
+def deliver_followups(cfg: Config) -> dict[str, Any] | None:
+    if not cfg.followup.delivery.nightly:
+        return None
+    try:
+        return delivery_jobs.deliver_followups(cfg).as_dict()
+    except Exception as e:  # never fails the run: what was not sent goes out next night
+        get_run_logger().warning("follow-up delivery stopped; the next run retries: %s", e)
+        return {"error": str(e)}
+
+
+@task(cache_policy=NO_CACHE)
 def publish_artifacts(run_summary: summary.RunSummary) -> dict[str, Any]:
     create_markdown_artifact(
         key="verbatim-summary", markdown=summary.summary_markdown(run_summary)
@@ -178,7 +190,9 @@ def nightly(
     units to them, and refit when too many find no theme (see ``verbatim themes``). Then
     scores by segment, drivers, trends, alerts and follow-ups are recomputed (``verbatim
     analyse``) when anything they depend on changed, and the reports are written (``verbatim
-    report``; ``reports.nightly = false`` turns that off).
+    report``; ``reports.nightly = false`` turns that off). Last, the open follow-ups not yet
+    delivered go to the CX teams by e-mail and webhook (``verbatim followups send``;
+    ``followup.delivery.nightly = false`` turns that off); a failing endpoint never fails the run.
 
     Args:
         config_path: TOML configuration (default: ./verbatim.toml if present, else defaults).
@@ -204,6 +218,7 @@ def nightly(
         analysed = run.lap("analytics", analyse(cfg))
         run_summary = summarise_run(cfg, ingest)
         reports = run.lap("reports", write_reports(cfg, run_summary))
+        delivered = run.lap("delivery", deliver_followups(cfg))
         published = run.lap("artifacts", publish_artifacts(run_summary))
     return {
         "run_id": run.run_id,
@@ -216,6 +231,7 @@ def nightly(
         "themes": themed,
         "analytics": analysed,
         "reports": reports,
+        "delivery": delivered,
         "artifacts": published,
         "steps": run.steps,
         "status": summarise(cfg),

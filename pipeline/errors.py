@@ -119,3 +119,10 @@ class UnknownTableError(WarehouseError):
 
 class NotEnoughDataError(VerbatimError):
     """Too little data to train or measure something; the message says how much is needed."""
+
+
+class DeliveryError(VerbatimError):
+    """A follow-up delivery channel cannot send (a missing secret, a team without addresses).
+
+    Not worth retrying at once: the message says what to set; the next run tries again.
+    """

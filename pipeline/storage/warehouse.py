@@ -2,8 +2,9 @@
 
 `Warehouse` opens the file (creating tables and columns a newer schema adds), keeps the
 connection to itself and hands it to one object per table group — ``records``, ``enrichment``,
-``embeddings``, ``sentiment``, ``themes``, ``analytics``, ``runs`` — whose methods are the only
-SQL in Verbatim. `open_warehouse` opens it from the configuration, so no open forgets a setting.
+``embeddings``, ``sentiment``, ``themes``, ``analytics``, ``deliveries``, ``runs`` — whose
+methods are the only SQL in Verbatim. `open_warehouse` opens it from the configuration, so no
+open forgets a setting.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pipeline.errors import UnknownTableError, WarehouseError, WarehouseLockedEr
 from pipeline.schemas import RECORDS, TABLES, plain_value
 from pipeline.storage.analytics import AnalyticsTables
 from pipeline.storage.database import Database
+from pipeline.storage.deliveries import DeliveryTables
 from pipeline.storage.embeddings import EmbeddingTables
 from pipeline.storage.enrichment import EnrichmentTables
 from pipeline.storage.exports import copy_to
@@ -47,6 +49,7 @@ class Warehouse:
         sentiment: Unit and record sentiment (`SentimentTables`).
         themes: Themes, assignments, lineage (`ThemeTables`).
         analytics: Scores by segment, drivers, trends, alerts, follow-ups (`AnalyticsTables`).
+        deliveries: Follow-ups sent to CX teams, per channel (`DeliveryTables`).
         runs: Runs and bookkeeping state (`RunTables`).
     """
 
@@ -56,6 +59,7 @@ class Warehouse:
     sentiment: SentimentTables
     themes: ThemeTables
     analytics: AnalyticsTables
+    deliveries: DeliveryTables
     runs: RunTables
 
     def __init__(
@@ -122,6 +126,7 @@ class Warehouse:
         self.sentiment = SentimentTables(db)
         self.themes = ThemeTables(db)
         self.analytics = AnalyticsTables(db)
+        self.deliveries = DeliveryTables(db)
         self.runs = RunTables(db)
         self.followups = FollowupTables(db)
         if not self.read_only:

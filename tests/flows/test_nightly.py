@@ -74,6 +74,7 @@ def test_nightly_ingests_configured_sources_once(harness, tmp_path, monkeypatch)
     # no themes yet: scores by segment and follow-ups all the same (the detractor, score 2)
     assert first["analytics"]["respondents"] == 2 and first["analytics"]["themes"] == 0
     assert first["analytics"]["followups"] == 1
+    assert first["delivery"]["configured"] is False  # no [followup.delivery] channel set
 
     second = nightly()
     assert second["ingest"]["survey"]["accepted"] == 0
@@ -94,7 +95,7 @@ def test_nightly_ingests_configured_sources_once(harness, tmp_path, monkeypatch)
     steps = [step["step"] for step in runs[0]["steps"]]
     assert steps == [
         "ingest_survey", "ingest_chat", "ingest_social", "enrich", "embed", "sentiment_head",
-        "sentiment", "themes", "analytics", "reports", "artifacts",
+        "sentiment", "themes", "analytics", "reports", "delivery", "artifacts",
     ]  # fmt: skip
     _check_reports(tmp_path, first, second)
     assert runs[1]["steps"][0]["counts"]["accepted"] == 2
