@@ -126,3 +126,48 @@ class DeliveryError(VerbatimError):
 
     Not worth retrying at once: the message says what to set; the next run tries again.
     """
+
+
+class UnknownValueError(VerbatimError):
+    """An option or argument names something that does not exist (a segment, a metric…).
+
+    Args:
+        what: What the value names ("segment", "metric").
+        value: The value given.
+        valid: The values that would have worked.
+        hint: What the user can do to get another value, if anything.
+    """
+
+    def __init__(self, what: str, value: object, valid: list[str], *, hint: str = "") -> None:
+        self.what = what
+        self.value = value
+        self.valid = valid
+        listed = ", ".join(valid) or "none"
+        message = f"no {what} {str(value)!r}; valid: {listed}"
+        if hint:
+            message = f"{message}. {hint}"
+        super().__init__(message)
+
+
+class NoAnalyticsError(VerbatimError):
+    """A command reads the analytics tables, and no analysis has run in this warehouse."""
+
+    def __init__(self) -> None:
+        super().__init__("no analytics yet: run `verbatim analyse` (or `verbatim run`)")
+
+
+class PersonalDataError(VerbatimError):
+    """An export would write personal data, and the user did not say that is intended.
+
+    Args:
+        table: The table asked for.
+        alternative: The table with the same rows, redacted.
+    """
+
+    def __init__(self, table: str, alternative: str) -> None:
+        self.table = table
+        super().__init__(
+            f"the {table} table holds the text exactly as received, personal data (e-mail "
+            f"addresses, phone numbers, names) unredacted; pass --include-personal-data to "
+            f"export it anyway, or export {alternative!r}, which holds the same text redacted"
+        )

@@ -1,12 +1,32 @@
 """The `verbatim` command: parses arguments, calls the jobs or a flow, prints with Rich.
 
 One Typer module per command group, joined here: `workspace` (ingest, enrich, redact, status,
-compare, export), `runs` (report, run, init, deploy, demo), `sentiment`, `analytics`, `themes`.
+compare, export), `runs` (report, run, init, deploy, demo), `sentiment`, `analytics`, `followups`
+(the queue, done, reopen, send), `themes`.
 
 Exit status: 0 success (a file with some bad rows is still a success: they are in `rejects`),
 1 a partial success (`ingest`: some files were ingested, others could not be used and are named
-with the reason; `compare`: the warehouses differ), 2 the input or the configuration cannot be
+with the reason; `compare`: the warehouses differ; `followups send`: some deliveries failed and
+are tried again), 2 the input or the configuration cannot be
 used (`ingest`: no file could be; nothing was written), 75 the warehouse is busy.
+
+The same in every command:
+
+- An unknown value (a segment, metric, period, level, owner, theme, topic or follow-up id,
+  table) exits 2 with
+  the valid values listed, or with the command that lists them (``verbatim themes list``).
+  Enum options are refused by Typer with their choices; everything else raises
+  `pipeline.errors.UnknownValueError` (or a `VerbatimError` naming the way to list the
+  values) in the jobs layer, which `handled` turns into exit 2.
+- A command that shows the analytics tables (``drivers``, ``scores``, ``alerts``,
+  ``followups``, ``report``) exits 2 with "no analytics yet: run `verbatim analyse` (or
+  `verbatim run`)" (``followups``: "no follow-ups yet: …") when no analysis has run.
+  ``alerts`` with an analysis that found nothing exits 0 and says so, naming the past alerts
+  when only those exist: "none looked for" and "none found" never look alike.
+- ``--json`` prints one strict JSON document (`support.print_json`): no NaN or Infinity,
+  missing values are null.
+- ``export raw_records`` (the text as received, personal data unredacted) needs
+  ``--include-personal-data``; ``records`` holds the same text redacted.
 """
 
 from __future__ import annotations

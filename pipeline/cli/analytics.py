@@ -151,17 +151,22 @@ def alerts(
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Topics (or themes) emerging or spiking against their own baseline."""
+    """Topics (or themes) emerging or spiking against their own baseline.
+
+    Exits 2 when no analysis has run (no alert was looked for); with none found it says
+    whether past alerts exist.
+    """
     from pipeline.jobs.analytics import alert_rows
 
     cfg = cli_config(config)
     with handled():
         rows = alert_rows(cfg, active_only=not show_all, level=level.value)
+        past = [] if rows or show_all else alert_rows(cfg, active_only=False, level=level.value)
     if as_json:
         print_json(rows)
         return
     if not rows:
-        out.print("No alerts.")
+        _print_no_alerts(level.value, past=len(past))
         return
     noun = "topic" if rows[0]["level"] == "topic" else "theme"
     table = Table("id", noun, "kind", "since", "last week", "recent", "ratio", "q")
@@ -173,6 +178,21 @@ def alerts(
             f"{row['q_value']:.3g}",
         )  # fmt: skip
     out.print(table)
+
+
+def _print_no_alerts(level: str, *, past: int) -> None:
+    if past:
+        out.print(
+            f"No active alerts; {past:,} past {'alert' if past == 1 else 'alerts'} "
+            "(`verbatim alerts --all` lists them).",
+            highlight=False,
+        )
+        return
+    out.print(
+        f"No alerts: the last analysis found no {level} emerging or spiking against its "
+        "own baseline.",
+        highlight=False,
+    )
 
 
 class Metric(StrEnum):

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Column, Table
 
+from pipeline.cli.delivery import send
 from pipeline.cli.support import ConfigOption, JsonOption, cli_config, handled, out, print_json
 
 followups_app = typer.Typer(
@@ -163,6 +164,9 @@ def done(
         return
     for row in marked:
         out.print(f"{row['record_id']}: done" + (f" — {note}" if note else ""), highlight=False)
+
+
+followups_app.command("send")(send)
 
 
 @followups_app.command("reopen")

@@ -39,11 +39,16 @@ def report(
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Write the theme report, the CX report and the follow-up queue's CSV from the warehouse."""
+    """Write the theme report, the CX report and the follow-up queue's CSV from the warehouse.
+
+    Exits 2 when no analysis has run yet (the reports would have nothing to show).
+    """
+    from pipeline.jobs.analytics import require_analytics
     from pipeline.jobs.reports import write_reports
 
     cfg = cli_config(config)
     with handled(), err.status("Writing the reports…"):
+        require_analytics(cfg)
         paths = write_reports(cfg, out_dir, level=level.value if level else None)
     if as_json:
         print_json(paths.as_dict())
@@ -137,7 +142,7 @@ def deploy(
     ] = None,
 ) -> None:
     """Serve the nightly flow as a scheduled deployment on a Prefect server (blocks)."""
-    from pipeline.config import check_cron
+    from pipeline.config import check_cron, check_zone
 
     cfg = cli_config(config)
     schedule = cron or cfg.run.schedule
@@ -146,6 +151,10 @@ def deploy(
     except ValueError as e:
         raise typer.BadParameter(str(e), param_hint="--cron") from e
     zone = timezone or cfg.run.schedule_timezone
+    try:
+        check_zone(zone)
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint="--timezone") from e
     offline_prefect()
     from flows.nightly import api_url, serve
 

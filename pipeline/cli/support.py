@@ -23,6 +23,7 @@ from pipeline.errors import (
     VerbatimError,
     WarehouseLockedError,
 )
+from pipeline.schemas import plain_value
 
 out = Console()
 err = Console(stderr=True)
@@ -82,8 +83,17 @@ def offline_prefect() -> None:
 
 
 def print_json(payload: Any) -> None:
-    """Print one JSON document on stdout (no Rich markup)."""
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str, indent=2) + "\n")
+    """Print one strict JSON document on stdout (no Rich markup).
+
+    Values go through `plain_value` (NaN, infinities and missing values become null, numpy
+    numbers and timestamps plain ones); anything else JSON has no type for (a path, a date)
+    is written as its text. ``allow_nan=False`` makes a NaN that slipped through an error
+    rather than output no JSON parser accepts.
+    """
+    text = json.dumps(
+        plain_value(payload), ensure_ascii=False, default=str, indent=2, allow_nan=False
+    )
+    sys.stdout.write(text + "\n")
 
 
 def run_reported(

@@ -314,12 +314,23 @@ def compare(
 def export(
     table: Annotated[str, typer.Argument(help="Warehouse table, e.g. records or rejects.")],
     out_file: Annotated[Path, typer.Option("--out", "-o", help="Target .csv or .parquet file.")],
+    include_personal_data: Annotated[
+        bool,
+        typer.Option(
+            "--include-personal-data",
+            help="Allow raw_records, the text as received with personal data unredacted.",
+        ),
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Export any warehouse table to CSV or Parquet (chosen by the file's extension)."""
+    """Export any warehouse table to CSV or Parquet (chosen by the file's extension).
+
+    An unknown table exits 2 listing the tables; raw_records (the one table holding text
+    unredacted) exits 2 unless --include-personal-data is given.
+    """
     from pipeline.jobs.status import export_table
 
     cfg = cli_config(config)
     with handled():
-        rows = export_table(cfg, table, out_file)
+        rows = export_table(cfg, table, out_file, include_personal_data=include_personal_data)
     out.print(f"Wrote {rows:,} rows of {table} to {out_file}", highlight=False)

@@ -42,7 +42,7 @@ from pipeline.analytics.priorities import (
 )
 from pipeline.analytics.trends import theme_alerts, theme_trends, trend_direction
 from pipeline.config import Config
-from pipeline.errors import VerbatimError
+from pipeline.errors import NoAnalyticsError, UnknownValueError, VerbatimError
 from pipeline.schemas import ALERTS, DRIVERS, FOLLOWUPS, NPS_BY_SEGMENT, THEME_TRENDS
 from pipeline.sentiment.lexicon import verdict_only
 from pipeline.storage.warehouse import Warehouse, jsonable_row, open_warehouse
@@ -227,6 +227,30 @@ def analytics_fingerprint(warehouse: Warehouse, cfg: Config, now: dt.datetime) -
     ).hexdigest()[:16]
 
 
+def analytics_ran(warehouse: Warehouse) -> bool:
+    """Whether an analysis has written the analytics tables of this warehouse.
+
+    `update_analytics` stores its inputs' fingerprint with the tables; a warehouse analysed by
+    a version that did not counts as analysed when it holds scores.
+    """
+    return (
+        warehouse.runs.state(ANALYTICS_INPUTS) is not None
+        or warehouse.count_rows(NPS_BY_SEGMENT.name) > 0
+    )
+
+
+def require_analytics(cfg: Config) -> None:
+    """Check that the analytics tables were computed (the commands that show them call it).
+
+    Raises:
+        NoAnalyticsError: When no analysis has run in this warehouse.
+        WarehouseError: When there is no warehouse.
+    """
+    with open_warehouse(cfg, read_only=True) as warehouse:
+        if not analytics_ran(warehouse):
+            raise NoAnalyticsError()
+
+
 def update_analytics(
     cfg: Config, *, now: dt.datetime | None = None, only_if_changed: bool = False
 ) -> AnalyticsReport:
@@ -311,23 +335,31 @@ def driver_rows(
         strengths by strength rank, then the rest by impact.
 
     Raises:
-        VerbatimError: When no analytics were computed yet or the segment is not stored.
+        NoAnalyticsError: When no analysis has run yet.
+        UnknownValueError: For a segment with no drivers stored (the error lists those with).
+        VerbatimError: When the last analysis found no themes to rank.
     """
     with open_warehouse(cfg, read_only=True) as warehouse:
+        if not analytics_ran(warehouse):
+            raise NoAnalyticsError()
         drivers = warehouse.read_table(DRIVERS.name)
     if drivers.empty:
         raise VerbatimError(
-            "no drivers yet: run `verbatim analyse` (or `verbatim run`) after themes exist"
+            "no drivers yet: the last analysis found no themes; run `verbatim themes assign` "
+            "(or `verbatim run`), then `verbatim analyse`"
         )
+    segments = ["all", *sorted(set(drivers["segment"]) - {"all"})]
+    if segment not in segments:
+        raise UnknownValueError(
+            "segment", segment, segments,
+            hint="Add it to drivers.segments in verbatim.toml and run `verbatim analyse`",
+        )  # fmt: skip
     level = shown_level(drivers, level)
     chosen = drivers[(drivers["segment"] == segment) & (drivers["level"] == level)]
     chosen = chosen.assign(title=driver_titles(chosen, cfg.reports.language))
     if chosen.empty:
-        stored = sorted(set(drivers["segment"]) - {"all"})
-        raise VerbatimError(
-            f"no drivers stored for segment {segment!r}; stored: {', '.join(stored) or 'none'}"
-            " (add it to drivers.segments in verbatim.toml and run `verbatim analyse`)"
-        )
+        levels = sorted(set(drivers.loc[drivers["segment"] == segment, "level"]))
+        raise UnknownValueError(f"drivers of segment {segment!r} at level", level, levels)
     order = chosen.assign(
         _group=np.select([chosen["rank"].notna(), chosen["strength_rank"].notna()], [0, 1], 2),
         _within=chosen["rank"].fillna(chosen["strength_rank"]).fillna(0),
@@ -348,8 +380,14 @@ def alert_rows(
         active_only: Leave out past alerts.
         level: Only alerts of this level ("topic", "theme", "parent"); "topic" in a workspace
             without topics gives its themes'; None: every level.
+
+    Raises:
+        NoAnalyticsError: When no analysis has run yet (no alert was looked for; an empty
+            list means none was found).
     """
     with open_warehouse(cfg, read_only=True) as warehouse:
+        if not analytics_ran(warehouse):
+            raise NoAnalyticsError()
         alerts = warehouse.read_table(ALERTS.name)
         has_topics = warehouse.count_rows("topics") > 0
     if active_only and not alerts.empty:
@@ -366,12 +404,29 @@ def score_rows(
     """Stored `nps_by_segment` rows of one metric, period kind and segment.
 
     Raises:
-        VerbatimError: When nothing was computed yet.
+        NoAnalyticsError: When no analysis has run yet.
+        UnknownValueError: For a metric, period kind or segment with no scores stored (the
+            error lists those with).
+        VerbatimError: When the last analysis found no scores at all.
     """
     with open_warehouse(cfg, read_only=True) as warehouse:
+        if not analytics_ran(warehouse):
+            raise NoAnalyticsError()
         scores = warehouse.read_table(NPS_BY_SEGMENT.name)
     if scores.empty:
-        raise VerbatimError("no scores yet: run `verbatim analyse` (or `verbatim run`)")
+        raise VerbatimError(
+            "no scores yet: the last analysis found no NPS, CSAT or CES answers; ingest some "
+            "and run `verbatim analyse`"
+        )
+    for what, value, hint in (
+        ("metric", metric, "Only metrics with answers in the warehouse have scores"),
+        ("period", period, "Periods are set by metrics.periods in verbatim.toml"),
+        ("segment", segment, "Add it to metrics.segments in verbatim.toml and run "
+         "`verbatim analyse`"),
+    ):  # fmt: skip
+        stored = sorted(set(scores[what].dropna().astype(str)))
+        if value not in stored:
+            raise UnknownValueError(what, value, stored, hint=hint)
     chosen = scores[
         (scores["metric"] == metric)
         & (scores["period"] == period)

@@ -29,7 +29,7 @@ from pipeline.analytics.followup import (
     current_states,
 )
 from pipeline.config import Config
-from pipeline.errors import VerbatimError
+from pipeline.errors import UnknownValueError, VerbatimError
 from pipeline.jobs.analytics import ANALYTICS_INPUTS
 from pipeline.schemas import FOLLOWUPS
 from pipeline.storage.warehouse import Warehouse, jsonable_row, open_warehouse
@@ -98,8 +98,8 @@ def select_followups(
         teams = owners_of(followups, cfg)
         wanted = chosen.owner.strip().casefold()
         if wanted not in {team.casefold() for team in teams}:
-            raise VerbatimError(
-                f"unknown owner {chosen.owner!r}; owning teams: {', '.join(teams)}"
+            raise UnknownValueError(
+                "owner", chosen.owner, teams, hint="Owners are set in [followup] owners."
             )
         table = table[table["owner"].str.casefold() == wanted]
     if chosen.status != "all":

@@ -7,29 +7,45 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pandas as pd
 
 from pipeline.analytics import metrics
 from pipeline.config import Config
-from pipeline.errors import VerbatimError
-from pipeline.schemas import REJECTS
+from pipeline.errors import PersonalDataError, VerbatimError
+from pipeline.schemas import RAW_RECORDS, RECORDS, REJECTS
 from pipeline.storage.compare import TableDifference, table_differences
 from pipeline.storage.warehouse import open_warehouse
 
 logger = logging.getLogger(__name__)
 
 
-def export_table(cfg: Config, table: str, out: Path) -> int:
+#: Tables holding personal data unredacted -> the table with the same text redacted.
+PERSONAL_TABLES: Final = {RAW_RECORDS.name: RECORDS.name}
+
+
+def export_table(
+    cfg: Config, table: str, out: Path, *, include_personal_data: bool = False
+) -> int:
     """Write a whole warehouse table to ``out`` (CSV or Parquet by its extension).
+
+    Args:
+        cfg: The configuration.
+        table: The table's name.
+        out: The target file.
+        include_personal_data: Allow a table of `PERSONAL_TABLES` (``raw_records``: the text
+            as received), which is refused otherwise.
 
     Returns:
         The number of rows written.
 
     Raises:
+        PersonalDataError: For a table of `PERSONAL_TABLES` without ``include_personal_data``.
         UnknownTableError: When the warehouse has no such table (the error lists them).
     """
+    if table in PERSONAL_TABLES and not include_personal_data:
+        raise PersonalDataError(table, PERSONAL_TABLES[table])
     with open_warehouse(cfg, read_only=True) as warehouse:
         return warehouse.export_table(table, out)
 

@@ -84,7 +84,7 @@ def test_done_survives_the_next_analysis_and_leaves_the_open_queue(workspace: Co
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["--owner", "Nobody"], "owning teams: "),
+        (["--owner", "Nobody"], "no owner 'Nobody'; valid: "),
         (["done", "zz-not-an-id"], "no follow-up has the id"),
         (["--status", "closed"], "open"),
         (["--since", "yesterday"], "yesterday"),
