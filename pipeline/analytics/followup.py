@@ -307,7 +307,13 @@ def current_states(followups: pd.DataFrame, now: dt.datetime) -> pd.Series:
     """
     if followups.empty:
         return pd.Series(dtype="object")
-    state = followups["state"].fillna(OPEN)
+    state = (
+        followups["state"].fillna(OPEN)
+        if "state" in followups
+        else pd.Series(OPEN, index=followups.index)
+    )
+    if "expires_at" not in followups:  # a table from before the workflow
+        return state
     expires = pd.to_datetime(followups["expires_at"], utc=True)
     return state.mask((state == OPEN) & (expires <= pd.Timestamp(now)), EXPIRED)
 

@@ -18,7 +18,7 @@ from typing import Any, Final, cast
 
 import pandas as pd
 
-from pipeline.analytics.followup import churn_count
+from pipeline.analytics.followup import OPEN, QUEUED, churn_count, current_states
 from pipeline.analytics.priorities import headline_level
 from pipeline.schemas import ALERTS, DRIVERS, FOLLOWUPS, NPS_BY_SEGMENT
 
@@ -66,9 +66,9 @@ class RunSummary:
             `TOP_DRIVERS` rows.
         strengths: Strengths to protect (strength rank order), at most `TOP_DRIVERS` rows.
         alerts: Active emerging / spiking alerts.
-        queued: Follow-ups queued for a call-back.
-        at_risk: Queued follow-ups whose customer is at risk.
-        churn_intent: Queued follow-ups whose comment states churn intent.
+        queued: Open follow-ups queued for a call-back (not done, expired or quarantined).
+        at_risk: Of them, those whose customer is at risk.
+        churn_intent: Of them, those whose comment states churn intent.
         seed: The workspace's random seed (``run.seed``) the figures were produced with.
         models: The models behind them: ``themes`` (version), ``sentiment`` and ``embedder``
             (``name@version``); None for a stage that has not run.
@@ -156,7 +156,14 @@ def summarise_tables(
         # alerts at the level the list shows (topics by default)
         active = active[active["level"] == shown["level"].iloc[0]]
     followups = tables[FOLLOWUPS.name]
-    queued = followups[followups["status"] == "queued"] if not followups.empty else followups
+    queued = (
+        followups[
+            (followups["status"] == QUEUED)
+            & (current_states(followups, now or dt.datetime.now(dt.UTC)) == OPEN)
+        ]
+        if not followups.empty
+        else followups
+    )
     return RunSummary(
         computed_at=now or dt.datetime.now(dt.UTC),
         scores=scores,
@@ -244,7 +251,7 @@ def summary_markdown(summary: RunSummary) -> str:
         )
     lines += [
         "",
-        f"Follow-ups: {summary.queued:,} queued for a call-back, {summary.at_risk:,} of them at "
+        f"Follow-ups: {summary.queued:,} open for a call-back, {summary.at_risk:,} of them at "
         f"risk, {summary.churn_intent:,} saying they are leaving or thinking of it (churn "
         "intent).",
     ]

@@ -52,8 +52,9 @@ def print_analytics_report(report: dict[str, Any]) -> None:
         f"Analysed {report['respondents']:,} NPS answers: {report['detractor_drivers']} "
         f"detractor drivers, {report['strengths']} strengths, {report['active_alerts']} active "
         f"alerts; {report['followups']:,} follow-ups ({report['at_risk']:,} at risk, "
-        f"{report.get('churn_intent', 0):,} with churn intent), "
-        f"{report['queued']:,} of them queued, the rest held back by the quarantine; "
+        f"{report.get('churn_intent', 0):,} with churn intent): {report['open']:,} open, "
+        f"{report['done']:,} done, {report['expired']:,} expired, "
+        f"{report['followups'] - report['queued']:,} held back by the quarantine; "
         f"in {report['seconds']:.1f} s.",
         highlight=False,
     )

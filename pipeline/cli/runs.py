@@ -62,7 +62,7 @@ def print_reports(paths: dict[str, Any]) -> None:
     out.print(f"  theme report  {paths['theme_report']}", highlight=False)
     out.print(f"  CX report     {paths['cx_report']}", highlight=False)
     out.print(
-        f"  follow-ups    {paths['followups_csv']} ({paths['followups']:,} queued)",
+        f"  follow-ups    {paths['followups_csv']} ({paths['followups']:,} open)",
         highlight=False,
     )
 

@@ -23,8 +23,10 @@ import pandas as pd
 
 from pipeline.analytics.followup import (
     QUEUED,
+    STATES,
     build_followups,
     churn_count,
+    current_states,
     followup_candidates,
 )
 from pipeline.analytics.metrics import nps_by_segment, period_starts
@@ -76,6 +78,9 @@ class AnalyticsReport:
         queued: Follow-ups queued for a call-back.
         at_risk: Follow-ups whose customer is at risk.
         churn_intent: Follow-ups whose comment states churn intent.
+        open: Queued follow-ups open for a call-back (not done, not expired).
+        done: Queued follow-ups an agent marked done.
+        expired: Queued follow-ups that expired before anyone marked them done.
         segment_rows: Rows of `nps_by_segment`.
         seconds: Wall time.
         computed_at: When it ran (UTC).
@@ -97,6 +102,9 @@ class AnalyticsReport:
     computed_at: str
     skipped: str | None = None
     churn_intent: int = 0
+    open: int = 0
+    done: int = 0
+    expired: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """Plain dict for JSON output."""
@@ -312,11 +320,21 @@ def _report(
         queued=int((followups["status"] == QUEUED).sum()) if not followups.empty else 0,
         at_risk=int(followups["at_risk"].sum()) if not followups.empty else 0,
         churn_intent=churn_count(followups),
+        **_state_counts(followups, stamp),
         segment_rows=len(scores),
         seconds=round(time.perf_counter() - started, 2),
         computed_at=pd.Timestamp(stamp).isoformat(),
         skipped=skipped,
     )
+
+
+def _state_counts(followups: pd.DataFrame, stamp: dt.datetime) -> dict[str, int]:
+    """Queued follow-ups per workflow state (open, done, expired) as of ``stamp``."""
+    if followups.empty:
+        return dict.fromkeys(STATES, 0)
+    queued = followups["status"] == QUEUED
+    states = current_states(followups, stamp)[queued]
+    return {state: int((states == state).sum()) for state in STATES}
 
 
 def driver_rows(

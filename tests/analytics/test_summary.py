@@ -48,13 +48,16 @@ def test_the_summary_counts_follow_ups_with_churn_intent() -> None:
     tables = _tables()
     tables[FOLLOWUPS.name] = pd.DataFrame(
         {
-            "status": ["queued", "queued", "queued", "quarantined"],
-            "at_risk": [True, True, False, True],
-            "churn_intent": [True, None, False, True],
+            "status": ["queued", "queued", "queued", "quarantined", "queued", "queued"],
+            "at_risk": [True, True, False, True, True, True],
+            "churn_intent": [True, None, False, True, True, True],
+            "state": ["open", "open", "open", "open", "done", "open"],
+            "expires_at": pd.to_datetime(["2999-01-01"] * 5 + ["2000-01-01"], utc=True),
         }
     )
     summary = summarise_tables(tables, {"survey": 400}, confidence=0.95)
     assert (summary.queued, summary.at_risk, summary.churn_intent) == (3, 2, 1)
-    assert "3 queued for a call-back, 2 of them at risk, 1 saying they are leaving" in (
+    # done, expired and quarantined follow-ups are nobody's call any more
+    assert "3 open for a call-back, 2 of them at risk, 1 saying they are leaving" in (
         summary_markdown(summary)
     )

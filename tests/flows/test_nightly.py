@@ -17,7 +17,11 @@ def harness(tmp_path_factory):
 
 def _fast_embedder(workspace):
     """The static embedder keeps the flow tests fast; e5 is tested in test_embed.py."""
-    (workspace / "verbatim.toml").write_text('[embed]\nmodel = "static"\n', encoding="utf-8")
+    (workspace / "verbatim.toml").write_text(
+        '[embed]\nmodel = "static"\n'
+        "[followup]\nmax_age_days = 36500  # feedback of 2026-09 stays open whenever this runs\n",
+        encoding="utf-8",
+    )
 
 
 def _write_inputs(folder):
