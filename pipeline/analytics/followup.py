@@ -470,7 +470,9 @@ def build_followups(
         listed_at=candidates["record_id"].map(listed_before).fillna(stamp),
         score_scale=candidates["score_type"].map(lambda kind: score_scale(kind, scales)),
         comment=shown.astype("object").where(shown.notna(), None),
-        language=candidates["lang"] if "lang" in candidates else None,
+        language=(
+            candidates["lang"] if "lang" in candidates else pd.Series(None, index=candidates.index)
+        ).where(shown.notna(), None),
         segments=_segments_json(candidates, segments),
         state=states["state"],
         note=states["note"],

@@ -99,7 +99,10 @@ def select_followups(
         wanted = chosen.owner.strip().casefold()
         if wanted not in {team.casefold() for team in teams}:
             raise UnknownValueError(
-                "owner", chosen.owner, teams, hint="Owners are set in [followup] owners."
+                "owner",
+                chosen.owner,
+                teams,
+                hint="Teams come from followup.owners and followup.default_owner.",
             )
         table = table[table["owner"].str.casefold() == wanted]
     if chosen.status != "all":

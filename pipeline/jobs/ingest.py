@@ -154,7 +154,7 @@ def ingest_files(
         except InputFileError as refused:
             if errors == "raise":
                 raise
-            logger.warning("%s", refused)
+            logger.info("%s", refused)
             failed.append(FileProblem(str(path), source, refused.reason))
     reports: list[FileReport] = []
     if plans:
@@ -167,7 +167,7 @@ def ingest_files(
                 except InputFileError as refused:  # found mid-file; the batch was rolled back
                     if errors == "raise":
                         raise
-                    logger.warning("%s", refused)
+                    logger.info("%s", refused)
                     failed.append(FileProblem(str(plan.info.path), source, refused.reason))
     return IngestReport(files=reports, failed=failed, skipped=list(skipped))
 
@@ -215,7 +215,7 @@ def _ingest_plan(
     if info.nul_bytes:
         notes.append(f"{info.nul_bytes} NUL bytes were dropped")
     for warning in plan.warnings:
-        logger.warning("%s", warning)
+        logger.info("%s", warning)
     return FileReport(
         path=str(info.path),
         source=source,

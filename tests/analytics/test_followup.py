@@ -324,6 +324,7 @@ def test_a_row_says_what_an_agent_needs() -> None:
     assert table.loc["b", "sentences"] == ["Appen är okej."]
     # nothing written: no comment, no sentence
     assert table.loc["c", "comment"] is None and table.loc["c", "sentences"] == []
+    assert table.loc["c", "language"] is None  # no comment, no language
     # a long one is cut on a word at comment_chars; its least positive units are the key
     assert len(table.loc["d", "comment"]) <= 62 and table.loc["d", "comment"].endswith("…")
     assert table.loc["d", "sentences"] == ["The technician came on Friday."]
