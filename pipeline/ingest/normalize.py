@@ -95,7 +95,8 @@ def parse_datetimes(
     latest = pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=2)
     implausible = parsed.notna() & ((parsed < _EARLIEST) | (parsed > latest))
     reasons[implausible] = parsed[implausible].map(
-        lambda v: f"date {v:%Y-%m-%d} is outside 1990-01-01 .. today"
+        # components, not strftime: a year such as 0 is outside what strftime can write
+        lambda v: f"date {v.year:04d}-{v.month:02d}-{v.day:02d} is outside 1990-01-01 .. today"
     )
     parsed[implausible] = pd.NaT
     return parsed, reasons

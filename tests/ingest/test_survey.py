@@ -377,6 +377,8 @@ def test_dates_are_parsed_and_stored_in_utc(workspace, make_config, raw, timezon
         ("i går", "is not a date"),
         ("31.02.2026", "is not a date"),
         ("1985-01-01", "outside 1990-01-01"),
+        # year 0 is outside what strftime can write: the reason is still written
+        ("0000-01-01", "date 0000-01-01 is outside 1990-01-01"),
     ],
 )
 def test_bad_date_is_rejected_with_reason(workspace, raw, reason):
@@ -865,3 +867,13 @@ def test_csv_round_trip_and_idempotent_reingest(answers, delimiter):
         again = ingest(copy, cfg)
         assert counts(again) == (len(rows), 0, 0, len(rows))
         pd.testing.assert_frame_equal(stored(cfg)[0], records)
+
+
+def test_a_comment_that_reads_as_year_0_is_just_a_comment(workspace):
+    # found by Hypothesis: "/1" parses as a date in year 0 while the columns are sniffed
+    path = write_csv(
+        Path("answers.csv"), [["id", "date", "score", "comment"], ["R1", "2026-01-01", "0", "/1"]]
+    )
+    assert counts(ingest(path, workspace)) == (1, 1, 0, 0)
+    records, _ = stored(workspace)
+    assert records["text"].tolist() == ["/1"]
