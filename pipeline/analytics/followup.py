@@ -318,28 +318,62 @@ def current_states(followups: pd.DataFrame, now: dt.datetime) -> pd.Series:
     return state.mask((state == OPEN) & (expires <= pd.Timestamp(now)), EXPIRED)
 
 
-def _shown_comment(text: object, chars: int) -> str | None:
-    """The redacted comment cut at ``chars`` (on a word), None when nothing was written."""
+def open_queue(followups: pd.DataFrame, now: dt.datetime) -> pd.DataFrame:
+    """The follow-ups somebody should still call: queued, and open as of ``now``."""
+    if followups.empty:
+        return followups
+    return followups[(followups["status"] == QUEUED) & (current_states(followups, now) == OPEN)]
+
+
+def state_counts(followups: pd.DataFrame, now: dt.datetime) -> dict[str, int]:
+    """Queued follow-ups per workflow state (open, done, expired) as of ``now``."""
+    if followups.empty:
+        return dict.fromkeys(STATES, 0)
+    states = current_states(followups, now)[followups["status"] == QUEUED]
+    return {state: int((states == state).sum()) for state in STATES}
+
+
+def parse_segments(value: object) -> dict[str, str]:
+    """A follow-up's ``segments`` (JSON object text) as a dict; {} when NULL or not an object."""
+    if isinstance(value, Mapping):
+        return {str(key): str(item) for key, item in value.items()}
+    if not isinstance(value, str) or not value.strip():
+        return {}
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        return {}
+    return (
+        {str(key): str(item) for key, item in parsed.items()} if isinstance(parsed, dict) else {}
+    )
+
+
+def _redacted_comment(text: object) -> str | None:
+    """The comment on one line, redacted; None when nothing was written."""
     if not isinstance(text, str) or not text.strip():
         return None
-    clean = redact_text(" ".join(text.split()))
-    if len(clean) <= chars:
-        return clean
-    return clean[:chars].rsplit(" ", 1)[0] + " …"
+    return redact_text(" ".join(text.split()))
+
+
+def _cut(text: str, chars: int) -> str:
+    """``text`` cut at ``chars`` on a word, with " …" when it was longer."""
+    return text if len(text) <= chars else text[:chars].rsplit(" ", 1)[0] + " …"
 
 
 def _fallback_sentences(comment: str | None, units: pd.DataFrame | None, count: int) -> list[str]:
-    """Key sentences of a comment that has no negative unit (see the module's docstring)."""
-    if not isinstance(comment, str) or not comment.strip() or is_non_answer(comment):
+    """Key sentences of a comment that has no negative unit (see the module's docstring).
+
+    ``comment`` is the whole comment as `_redacted_comment` gives it.
+    """
+    if comment is None or is_non_answer(comment):
         return []
-    comment = redact_text(" ".join(comment.split()))
     if len(comment) <= SHORT_COMMENT:
         return [comment]
     if units is not None:
         said = units[(units["label"] != "positive") & ~units["text"].map(is_non_answer)]
         if not said.empty:
             return [redact_text(text) for text in said["text"].head(count)]
-    return [comment[:SHORT_COMMENT].rsplit(" ", 1)[0] + " …"]
+    return [_cut(comment, SHORT_COMMENT)]
 
 
 def _segments_json(records: pd.DataFrame, segments: Sequence[str]) -> pd.Series:
@@ -422,18 +456,18 @@ def build_followups(
         lambda texts: [redact_text(text) for text in texts.head(rule.sentences)]
     )
     texts = comments.set_index("record_id")["text"] if comments is not None else pd.Series()
-    shown = (
-        candidates["record_id"]
-        .map(texts)
-        .map(lambda text: _shown_comment(text, rule.comment_chars))
+    whole = [_redacted_comment(text) for text in candidates["record_id"].map(texts)]
+    shown = pd.Series(
+        [None if text is None else _cut(text, rule.comment_chars) for text in whole],
+        index=candidates.index,
+        dtype="object",
     )
     units_by_record = dict(tuple(all_units.groupby("record_id")))
     key_sentences = [
         found if isinstance(found, list) and found
         else _fallback_sentences(comment, units_by_record.get(record_id), rule.sentences)
         for record_id, found, comment in zip(
-            candidates["record_id"], candidates["record_id"].map(sentences),
-            candidates["record_id"].map(texts), strict=True,
+            candidates["record_id"], candidates["record_id"].map(sentences), whole, strict=True,
         )
     ]  # fmt: skip
     churn = candidates["record_id"].isin(churned).to_numpy()

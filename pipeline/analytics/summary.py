@@ -18,7 +18,7 @@ from typing import Any, Final, cast
 
 import pandas as pd
 
-from pipeline.analytics.followup import OPEN, QUEUED, churn_count, current_states
+from pipeline.analytics.followup import churn_count, open_queue
 from pipeline.analytics.priorities import headline_level
 from pipeline.schemas import ALERTS, DRIVERS, FOLLOWUPS, NPS_BY_SEGMENT
 
@@ -156,14 +156,7 @@ def summarise_tables(
         # alerts at the level the list shows (topics by default)
         active = active[active["level"] == shown["level"].iloc[0]]
     followups = tables[FOLLOWUPS.name]
-    queued = (
-        followups[
-            (followups["status"] == QUEUED)
-            & (current_states(followups, now or dt.datetime.now(dt.UTC)) == OPEN)
-        ]
-        if not followups.empty
-        else followups
-    )
+    queued = open_queue(followups, now or dt.datetime.now(dt.UTC))
     return RunSummary(
         computed_at=now or dt.datetime.now(dt.UTC),
         scores=scores,

@@ -23,11 +23,10 @@ import pandas as pd
 
 from pipeline.analytics.followup import (
     QUEUED,
-    STATES,
     build_followups,
     churn_count,
-    current_states,
     followup_candidates,
+    state_counts,
 )
 from pipeline.analytics.metrics import nps_by_segment, period_starts
 from pipeline.analytics.priorities import (
@@ -320,21 +319,12 @@ def _report(
         queued=int((followups["status"] == QUEUED).sum()) if not followups.empty else 0,
         at_risk=int(followups["at_risk"].sum()) if not followups.empty else 0,
         churn_intent=churn_count(followups),
-        **_state_counts(followups, stamp),
+        **state_counts(followups, stamp),
         segment_rows=len(scores),
         seconds=round(time.perf_counter() - started, 2),
         computed_at=pd.Timestamp(stamp).isoformat(),
         skipped=skipped,
     )
-
-
-def _state_counts(followups: pd.DataFrame, stamp: dt.datetime) -> dict[str, int]:
-    """Queued follow-ups per workflow state (open, done, expired) as of ``stamp``."""
-    if followups.empty:
-        return dict.fromkeys(STATES, 0)
-    queued = followups["status"] == QUEUED
-    states = current_states(followups, stamp)[queued]
-    return {state: int((states == state).sum()) for state in STATES}
 
 
 def driver_rows(

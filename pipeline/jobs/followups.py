@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,10 +26,11 @@ from pipeline.analytics.followup import (
     REOPENED_ACTION,
     STATES,
     current_states,
+    parse_segments,
 )
 from pipeline.config import Config
 from pipeline.errors import UnknownValueError, VerbatimError
-from pipeline.jobs.analytics import ANALYTICS_INPUTS
+from pipeline.jobs.analytics import analytics_ran
 from pipeline.schemas import FOLLOWUPS
 from pipeline.storage.warehouse import Warehouse, jsonable_row, open_warehouse
 
@@ -61,8 +61,7 @@ class FollowupFilter:
 
 
 def _require_analysis(warehouse: Warehouse) -> None:
-    analysed = warehouse.runs.state(ANALYTICS_INPUTS) is not None
-    if not analysed and warehouse.count_rows(FOLLOWUPS.name) == 0:
+    if not analytics_ran(warehouse) and warehouse.count_rows(FOLLOWUPS.name) == 0:
         raise VerbatimError(
             "no follow-ups yet: no analysis has run in this workspace; run `verbatim analyse` "
             "(or `verbatim run`) first"
@@ -87,12 +86,10 @@ def select_followups(
     """The follow-ups ``chosen`` names, by priority.
 
     Raises:
-        VerbatimError: For an unknown status or owning team (the message lists the valid ones).
+        UnknownValueError: For an unknown status or owning team (the message lists the valid ones).
     """
     if chosen.status not in STATUS_CHOICES:
-        raise VerbatimError(
-            f"unknown follow-up status {chosen.status!r}; use one of: {', '.join(STATUS_CHOICES)}"
-        )
+        raise UnknownValueError("follow-up status", chosen.status, list(STATUS_CHOICES))
     table = followups.assign(state=current_states(followups, now or dt.datetime.now(dt.UTC)))
     if chosen.owner is not None:
         teams = owners_of(followups, cfg)
@@ -118,13 +115,6 @@ def select_followups(
     return table.reindex(columns=list(FOLLOWUP_COLUMNS)).reset_index(drop=True)
 
 
-def _segments(value: Any) -> dict[str, str]:
-    if not isinstance(value, str) or not value:
-        return {}
-    loaded = json.loads(value)
-    return {str(key): str(item) for key, item in loaded.items()}
-
-
 def flat_followups(followups: pd.DataFrame, segments: Sequence[str]) -> pd.DataFrame:
     """The follow-ups for a spreadsheet: lists joined with " | ", one column per segment."""
     flat = followups.copy()
@@ -132,7 +122,7 @@ def flat_followups(followups: pd.DataFrame, segments: Sequence[str]) -> pd.DataF
         flat[name] = flat[name].map(
             lambda values: " | ".join(str(v) for v in values) if values is not None else ""
         )
-    parsed = flat["segments"].map(_segments)
+    parsed = flat["segments"].map(parse_segments)
     wanted = [name for name in segments if name not in flat.columns and name != "lang"]
     for name in wanted:
         flat[name] = parsed.map(lambda found, key=name: found.get(key))
@@ -145,7 +135,7 @@ def followup_json(followups: pd.DataFrame) -> list[dict[str, Any]]:
     rows = []
     for row in followups.to_dict("records"):
         plain = jsonable_row(row)
-        plain["segments"] = _segments(row["segments"])
+        plain["segments"] = parse_segments(row["segments"])
         rows.append(plain)
     return rows
 
@@ -180,15 +170,6 @@ def followup_rows(
         if out is not None:
             warehouse.export_frame(shaped, out)
     return shaped if flat else selected
-
-
-def followup_counts(followups: pd.DataFrame, now: dt.datetime | None = None) -> dict[str, int]:
-    """Queued follow-ups per workflow state (open, done, expired) and quarantined ones."""
-    states = current_states(followups, now or dt.datetime.now(dt.UTC))
-    queued = followups["status"] == QUEUED if not followups.empty else pd.Series(dtype=bool)
-    counts = {state: int((states[queued] == state).sum()) for state in STATES}
-    counts["quarantined"] = int((~queued).sum())
-    return counts
 
 
 def mark_followups(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline.analytics.followup import OPEN, STATES, current_states
+from pipeline.analytics.followup import QUEUED, STATES, current_states, open_queue
 from pipeline.analytics.summary import Estimate, RunSummary
 
 #: Segments shown in the heatmap, when the drivers table has them.
@@ -130,12 +130,9 @@ class ReportData:
 
     def queued(self, now: dt.datetime | None = None) -> pd.DataFrame:
         """Open queued follow-ups (as of ``now``): owner, at-risk first, then priority."""
-        if self.followups.empty:
-            return self.followups
-        stated = self.followups.assign(
-            state=current_states(self.followups, now or dt.datetime.now(dt.UTC))
-        )
-        queued = stated[(stated["status"] == "queued") & (stated["state"] == OPEN)]
+        queued = open_queue(self.followups, now or dt.datetime.now(dt.UTC))
+        if queued.empty:
+            return queued
         return queued.sort_values(
             ["owner", "at_risk", "priority"], ascending=[True, False, True]
         ).reset_index(drop=True)
@@ -144,7 +141,7 @@ class ReportData:
         """Queued follow-ups per owning team and state: columns open, done, expired."""
         if self.followups.empty:
             return pd.DataFrame(columns=list(STATES))
-        queued = self.followups[self.followups["status"] == "queued"]
+        queued = self.followups[self.followups["status"] == QUEUED]
         states = current_states(queued, now or dt.datetime.now(dt.UTC))
         return (
             pd.crosstab(queued["owner"], states)

@@ -18,6 +18,7 @@ from typing import Any, Final
 
 import pandas as pd
 
+from pipeline.analytics.followup import parse_segments
 from pipeline.schemas import plain_value
 
 #: The fields of each delivered follow-up, in order (the webhook's items have exactly these).
@@ -31,19 +32,6 @@ _LIST_FIELDS: Final = ("themes", "sentences", "risk_reasons")
 #: The webhook payload's ``event``.
 WEBHOOK_EVENT: Final = "verbatim.followups"
 NO_COMMENT: Final = "no comment"
-
-
-def _segments(value: Any) -> dict[str, Any]:
-    """The customer's segments from their JSON text (an empty object when NULL or not JSON)."""
-    if isinstance(value, Mapping):
-        return {str(key): plain_value(item) for key, item in value.items()}
-    if not isinstance(value, str) or not value.strip():
-        return {}
-    try:
-        parsed = json.loads(value)
-    except json.JSONDecodeError:
-        return {}
-    return plain_value(parsed) if isinstance(parsed, dict) else {}
 
 
 def _utc(value: Any) -> Any:
@@ -72,7 +60,7 @@ def followup_items(followups: pd.DataFrame) -> list[dict[str, Any]]:
         for name in ITEM_FIELDS:
             value = row.get(name)
             if name == "segments":
-                item[name] = _segments(value)
+                item[name] = parse_segments(value)
             elif name in _LIST_FIELDS:
                 listed = plain_value(value)
                 item[name] = [str(v) for v in listed] if isinstance(listed, list) else []

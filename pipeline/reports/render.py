@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import math
 from typing import Any, Final
 
@@ -21,6 +20,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from pipeline import __version__
+from pipeline.analytics.followup import parse_segments
 from pipeline.reports.data import HEATMAP_SEGMENTS, ReportData
 from pipeline.reports.figures import figure_json, theme_report_figures
 
@@ -147,13 +147,6 @@ def render_theme_report(data: ReportData, *, now: dt.datetime | None = None) -> 
     return environment().get_template("theme_report.html.j2").render(**context)
 
 
-def _segments(value: Any) -> dict[str, str]:
-    """A follow-up's segments (a JSON object in the table) as a dict."""
-    if not isinstance(value, str) or not value:
-        return {}
-    return {str(key): str(item) for key, item in json.loads(value).items()}
-
-
 def render_cx_report(data: ReportData, *, now: dt.datetime | None = None) -> str:
     """The CX report: open follow-ups grouped by owning team, at-risk customers first.
 
@@ -167,7 +160,7 @@ def render_cx_report(data: ReportData, *, now: dt.datetime | None = None) -> str
         rows = queued[queued["owner"] == owner] if not queued.empty else queued
         followups = _records(rows.head(data.followups_shown))
         for row in followups:
-            row["segments"] = _segments(row.get("segments"))
+            row["segments"] = parse_segments(row.get("segments"))
         teams.append(
             {
                 "owner": owner,
